@@ -1,0 +1,154 @@
+//! `cargo xtask <command>`: see `cargo xtask help`.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+use xtask::{codegen, workspace_root};
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen [--check]  regenerate openapi/minimo-contacts.3.0.json and minimo-api/src/generated.rs
+                     from openapi/minimo-contacts.yaml; --check writes nothing and fails when a
+                     checked-in file is stale
+  ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
+                     codegen --check, the whole test suite, docs with warnings denied, spec lint
+  help               this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => run_codegen(false),
+        ["codegen", "--check"] => run_codegen(true),
+        ["ci"] => ci(),
+        [] | ["help" | "--help" | "-h"] => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_codegen(check: bool) -> Result<(), String> {
+    let root = workspace_root();
+    let started = Instant::now();
+    let outputs = codegen::generate_from(&root).map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    if check {
+        let stale = codegen::stale_files(&root, &outputs);
+        if stale.is_empty() {
+            println!("codegen --check: up to date ({} ms)", elapsed.as_millis());
+            return Ok(());
+        }
+        return Err(format!(
+            "stale generated files (run `cargo xtask codegen`):\n{}",
+            stale
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    let written = codegen::write(&root, &outputs).map_err(|e| e.to_string())?;
+    for (path, content) in outputs.files() {
+        let verb = if written.contains(&path) {
+            "wrote"
+        } else {
+            "unchanged"
+        };
+        println!("{verb:>9} {path} ({} lines)", content.lines().count());
+    }
+    println!(
+        "codegen took {} ms (spec sha256 {})",
+        elapsed.as_millis(),
+        &outputs.spec_sha256[..12]
+    );
+    Ok(())
+}
+
+/// Runs one step of CI, echoing it first; a failing step stops the run.
+fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    println!("\n==> {name}: {program} {}", args.join(" "));
+    let started = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("{name}: cannot run `{program}`: {e}"))?;
+    println!(
+        "<== {name}: {status} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn ci() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let quiet_redocly = [
+        ("REDOCLY_TELEMETRY", "off"),
+        ("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"),
+    ];
+    step("npm tools", "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    step("format", &cargo, &["fmt", "--all", "--check"], &[])?;
+    step(
+        "codegen",
+        &cargo,
+        &["run", "--quiet", "-p", "xtask", "--", "codegen", "--check"],
+        &[],
+    )?;
+    step(
+        "spec lint",
+        "npx",
+        &[
+            "--offline",
+            "redocly",
+            "lint",
+            "openapi/minimo-contacts.yaml",
+            "--format",
+            "stylish",
+        ],
+        &quiet_redocly,
+    )?;
+    step(
+        "clippy",
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    step(
+        "tests",
+        &cargo,
+        &["test", "--workspace", "--all-targets"],
+        &[],
+    )?;
+    step("doctests", &cargo, &["test", "--workspace", "--doc"], &[])?;
+    step(
+        "docs",
+        &cargo,
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    println!("\nci: every step passed");
+    Ok(())
+}
