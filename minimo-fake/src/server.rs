@@ -1,0 +1,389 @@
+//! The builder, the running server's handle and the accept loop.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+use crate::app::{self, ConnectionKill};
+use crate::auth::{ApiKey, KeyRing};
+use crate::faults::Faults;
+use crate::journal::{Journal, JournalEntry};
+use crate::ratelimit::RateLimiter;
+use crate::store::{CompanyId, CustomFieldSeed, Store};
+
+type Hook = Arc<dyn Fn(&JournalEntry) + Send + Sync>;
+
+/// State shared by the handle and the request handlers.
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
+    pub(crate) keys: KeyRing,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) admin: bool,
+    system_fields: bool,
+    request_seq: AtomicU64,
+    request_prefix: String,
+    on_request: Option<Hook>,
+}
+
+impl Shared {
+    pub(crate) fn next_request_id(&self) -> String {
+        let n = self.request_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("req-{}-{n:06}", self.request_prefix)
+    }
+
+    pub(crate) fn record(&self, entry: JournalEntry) {
+        tracing::info!(
+            target: "minimo_fake",
+            request_id = %entry.request_id,
+            operation = entry.operation.as_deref().unwrap_or("-"),
+            method = %entry.method,
+            path = %entry.path,
+            client_id = entry.client_id.as_deref().unwrap_or("-"),
+            status = entry.status.unwrap_or(0),
+            duration_ms = entry.duration.as_secs_f64() * 1000.0,
+            fault = entry.fault.as_deref().unwrap_or("-"),
+            "request"
+        );
+        if let Some(hook) = &self.on_request {
+            hook(&entry);
+        }
+        self.journal.record(entry);
+    }
+
+    fn seed(&self) {
+        if !self.system_fields {
+            return;
+        }
+        for company in self.keys.companies() {
+            for seed in system_fields() {
+                // A duplicate can only come from a field seeded earlier: nothing to do.
+                let _ = self.store.insert_custom_field(company, seed);
+            }
+        }
+    }
+
+    pub(crate) fn reset(&self) {
+        self.store.clear();
+        self.faults.clear();
+        self.journal.clear();
+        self.limiter.reset();
+        self.seed();
+    }
+}
+
+/// The System custom fields seeded with [`FakeServerBuilder::system_fields`].
+pub fn system_fields() -> Vec<CustomFieldSeed> {
+    vec![
+        CustomFieldSeed::new("FIRST_NAME", "First name", "text")
+            .category("Personal Info")
+            .system(),
+        CustomFieldSeed::new("LAST_NAME", "Last name", "text")
+            .category("Personal Info")
+            .system(),
+    ]
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// An API key is not `mn-{clientId}-{secret}` (the key is shown masked).
+    InvalidApiKey(String),
+    /// Binding the listener failed.
+    Bind(std::io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::InvalidApiKey(masked) => {
+                write!(
+                    f,
+                    "API key {masked} is not of the form mn-{{clientId}}-{{secret}}"
+                )
+            }
+            StartError::Bind(e) => write!(f, "cannot bind the listener: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind(e) => Some(e),
+            StartError::InvalidApiKey(_) => None,
+        }
+    }
+}
+
+/// Configures a [`FakeServer`]; see [`FakeServer::builder`].
+#[must_use]
+pub struct FakeServerBuilder {
+    keys: Vec<ApiKey>,
+    rate_limit: Option<(f64, u32)>,
+    bind: SocketAddr,
+    admin: bool,
+    system_fields: bool,
+    on_request: Option<Hook>,
+}
+
+impl fmt::Debug for FakeServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeServerBuilder")
+            .field("keys", &self.keys)
+            .field("rate_limit", &self.rate_limit)
+            .field("bind", &self.bind)
+            .field("admin", &self.admin)
+            .field("system_fields", &self.system_fields)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for FakeServerBuilder {
+    fn default() -> Self {
+        Self {
+            keys: Vec::new(),
+            rate_limit: None,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            admin: true,
+            system_fields: false,
+            on_request: None,
+        }
+    }
+}
+
+impl FakeServerBuilder {
+    /// Accepts this key (`mn-{clientId}-{secret}`) with every permission. Its company is
+    /// derived from the client id (one company per distinct client id, numbered from 1 in
+    /// the order keys are added).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.keys.push(ApiKey::new(key));
+        self
+    }
+
+    /// Accepts a key configured with an explicit company and/or restricted permissions.
+    pub fn key(mut self, key: ApiKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Enables a token bucket per key: `rps` requests per second sustained, `burst` at most
+    /// in a row. Over the limit the answer is 429 `rate_limit_exceeded` with `Retry-After`
+    /// (whole seconds, at least 1). Off by default. A non-positive or non-finite `rps`
+    /// counts as 1; a `burst` of 0 as 1. [`ApiKey::rate_limit`] overrides it per key.
+    pub fn rate_limit(mut self, rps: f64, burst: u32) -> Self {
+        self.rate_limit = Some((rps, burst));
+        self
+    }
+
+    /// Address to listen on; `127.0.0.1:0` (a free port) by default.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Serves the admin routes under `/__fake/` (faults, journal, store, reset, health).
+    /// On by default in the library; the binary enables them only with `--admin`.
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.admin = enabled;
+        self
+    }
+
+    /// Seeds every company with the System custom fields `FIRST_NAME` and `LAST_NAME`
+    /// (category `Personal Info`), at start and after each reset. Off by default.
+    pub fn system_fields(mut self, enabled: bool) -> Self {
+        self.system_fields = enabled;
+        self
+    }
+
+    /// Calls `hook` with every journal entry as it is recorded (entries hold no key, no
+    /// email): the binary uses it to log requests.
+    pub fn on_request(mut self, hook: impl Fn(&JournalEntry) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(Arc::new(hook));
+        self
+    }
+
+    /// Binds the listener and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<FakeServer, StartError> {
+        let keys = KeyRing::build(&self.keys).map_err(StartError::InvalidApiKey)?;
+        let listener = TcpListener::bind(self.bind)
+            .await
+            .map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let shared = Arc::new(Shared {
+            store: Store::default(),
+            faults: Faults::default(),
+            journal: Journal::default(),
+            keys,
+            limiter: RateLimiter::new(self.rate_limit),
+            admin: self.admin,
+            system_fields: self.system_fields,
+            request_seq: AtomicU64::new(0),
+            request_prefix: format!("{:05x}{:04x}", nanos & 0xf_ffff, addr.port()),
+            on_request: self.on_request,
+        });
+        shared.seed();
+        let app = app::router(shared.clone());
+        let (shutdown, rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, app, rx));
+        Ok(FakeServer {
+            addr,
+            shared,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running fake. Dropping it stops the server (open connections are closed).
+pub struct FakeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeServer")
+            .field("addr", &self.addr)
+            .field("keys", &self.shared.keys)
+            .field("store", &self.shared.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeServer {
+    /// Starts configuring a server.
+    pub fn builder() -> FakeServerBuilder {
+        FakeServerBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The contacts and custom fields, for seeding and inspection.
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// The queue of scripted faults.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    /// The company of a configured client id.
+    pub fn company_of(&self, client_id: &str) -> Option<CompanyId> {
+        self.shared.keys.company_of_client(client_id)
+    }
+
+    /// The company of a configured key.
+    pub fn company_of_key(&self, key: &str) -> Option<CompanyId> {
+        self.shared.keys.company_of_key(key)
+    }
+
+    /// Every company a configured key belongs to.
+    pub fn companies(&self) -> Vec<CompanyId> {
+        self.shared.keys.companies().into_iter().collect()
+    }
+
+    /// Clears contacts, custom fields (re-seeding System fields if enabled), faults, the
+    /// journal and the rate-limit buckets.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, app.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(target: "minimo_fake", "accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}
+
+/// Serves one connection; a handler can close it without answering through the
+/// [`ConnectionKill`] put in every request's extensions.
+async fn serve_connection(stream: TcpStream, app: Router) {
+    let _ = stream.set_nodelay(true);
+    let kill = Arc::new(Notify::new());
+    let kill_handle = ConnectionKill(kill.clone());
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(kill_handle.clone());
+        app.clone().oneshot(req)
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        result = connection => {
+            if let Err(e) = result {
+                tracing::debug!(target: "minimo_fake", "connection ended: {e}");
+            }
+        }
+        _ = kill.notified() => {
+            tracing::debug!(target: "minimo_fake", "connection dropped by a fault");
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! Faults, rate limits, the journal, the admin routes and the server's lifecycle.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{ACME, Api, GLOBEX, builder, client, send, start};
+use minimo_fake::{Fault, FaultKind};
+use serde_json::json;
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let server = builder().rate_limit(1.0, 2).start().await.unwrap();
+    let acme = Api::new(&server, ACME);
+    assert_eq!(acme.list_fields("").await.status, 200);
+    assert_eq!(acme.list_fields("").await.status, 200);
+    let limited = acme.list_fields("").await;
+    limited.assert_error(429, "rate_limit_exceeded");
+    let retry: u64 = limited
+        .headers
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+    // Buckets are per key.
+    assert_eq!(Api::new(&server, GLOBEX).list_fields("").await.status, 200);
+    // After the advertised wait, requests go through again.
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    assert_eq!(acme.list_fields("").await.status, 200);
+}
+
+#[tokio::test]
+async fn rate_limit_is_off_by_default() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    for _ in 0..50 {
+        assert_eq!(acme.list_fields("").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn scripted_status_fault_applies_n_times() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    server
+        .faults()
+        .push(Fault::status("upsertContact", 503).times(2).retry_after(1));
+    // Other operations are not affected.
+    assert_eq!(acme.list_fields("").await.status, 200);
+    for _ in 0..2 {
+        let a = acme.upsert(json!({"email": "f@example.com"})).await;
+        a.assert_error(503, "service_unavailable");
+        assert_eq!(a.headers.get("retry-after").unwrap(), "1");
+    }
+    assert!(
+        server
+            .store()
+            .contacts(server.company_of("acme").unwrap())
+            .is_empty(),
+        "faulted requests had effects"
+    );
+    assert_eq!(
+        acme.upsert(json!({"email": "f@example.com"})).await.status,
+        200
+    );
+    assert!(server.faults().pending().is_empty());
+    let entries = server.journal().for_operation("upsertContact");
+    let faults: Vec<Option<&str>> = entries.iter().map(|e| e.fault.as_deref()).collect();
+    assert_eq!(faults, [Some("status 503"), Some("status 503"), None]);
+    let statuses: Vec<Option<u16>> = entries.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [Some(503), Some(503), Some(200)]);
+}
+
+#[tokio::test]
+async fn fault_for_any_operation_with_custom_code() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    server.faults().push(
+        Fault::status("*", 429)
+            .times(2)
+            .retry_after(3)
+            .code("rate_limit_exceeded")
+            .message("slow down"),
+    );
+    let a = acme.list_fields("").await;
+    a.assert_error(429, "rate_limit_exceeded");
+    assert_eq!(a.body["error"]["message"], "slow down");
+    assert_eq!(a.headers.get("retry-after").unwrap(), "3");
+    acme.get("x@example.com")
+        .await
+        .assert_error(429, "rate_limit_exceeded");
+    acme.get("x@example.com")
+        .await
+        .assert_error(404, "not_found");
+    // "any" is an alias of "*".
+    server.faults().push(Fault::status("any", 503));
+    acme.delete(1)
+        .await
+        .assert_error(503, "service_unavailable");
+    // 500 default envelope.
+    server.faults().push(Fault::status("deleteContact", 500));
+    acme.delete(1).await.assert_error(500, "internal_error");
+}
+
+#[tokio::test]
+async fn latency_fault_delays_the_answer() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    server.faults().push(Fault::latency(
+        "listCustomFields",
+        Duration::from_millis(300),
+    ));
+    let t = Instant::now();
+    assert_eq!(acme.list_fields("").await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    assert_eq!(acme.list_fields("").await.status, 200);
+    let faults: Vec<Option<String>> = server
+        .journal()
+        .entries()
+        .into_iter()
+        .map(|e| e.fault)
+        .collect();
+    assert_eq!(faults, [Some("latency 300ms".to_owned()), None]);
+    // Delay combined with a status.
+    server
+        .faults()
+        .push(Fault::status("listCustomFields", 503).delay(Duration::from_millis(200)));
+    let t = Instant::now();
+    acme.list_fields("")
+        .await
+        .assert_error(503, "service_unavailable");
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    assert_eq!(
+        server.journal().last().unwrap().fault.as_deref(),
+        Some("status 503 +200ms")
+    );
+}
+
+#[tokio::test]
+async fn drop_connection_fault_gives_a_connection_error() {
+    let server = start().await;
+    let c = client();
+    server
+        .faults()
+        .push(Fault::drop_connection("upsertContact"));
+    let err = c
+        .post(format!("{}/public/v1/contacts", server.base_url()))
+        .bearer_auth(ACME)
+        .json(&json!({"email": "drop@example.com"}))
+        .send()
+        .await
+        .expect_err("the connection must be dropped, not answered");
+    assert!(err.status().is_none());
+    assert!(
+        err.is_request() || err.is_connect() || err.is_body(),
+        "{err:?}"
+    );
+    // The server keeps serving.
+    assert_eq!(
+        Api::new(&server, ACME)
+            .upsert(json!({"email": "ok@example.com"}))
+            .await
+            .status,
+        200
+    );
+    let dropped = &server.journal().for_operation("upsertContact")[0];
+    assert_eq!(dropped.status, None);
+    assert_eq!(dropped.fault.as_deref(), Some("drop_connection"));
+}
+
+#[tokio::test]
+async fn truncated_and_invalid_json_bodies_come_with_200() {
+    let server = start().await;
+    let c = client();
+    let url = format!("{}/public/v1/custom-fields", server.base_url());
+    Api::new(&server, ACME)
+        .create_field(json!({"key": "k", "displayName": "K", "type": "text"}))
+        .await;
+    server
+        .faults()
+        .push(Fault::truncated_body("listCustomFields"));
+    server
+        .faults()
+        .push(Fault::invalid_json("listCustomFields"));
+    for _ in 0..2 {
+        let resp = c.get(&url).bearer_auth(ACME).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        assert!(resp.headers().contains_key("x-request-id"));
+        let text = resp.text().await.unwrap();
+        assert!(!text.is_empty());
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_err(),
+            "{text}"
+        );
+    }
+    // Broken-body faults still perform the request: the field exists after a truncated create.
+    server
+        .faults()
+        .push(Fault::truncated_body("createCustomField"));
+    let resp = c
+        .post(&url)
+        .bearer_auth(ACME)
+        .json(&json!({"key": "k2", "displayName": "K2", "type": "text"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        server
+            .store()
+            .custom_fields(server.company_of("acme").unwrap())
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn journal_records_operations_masked_and_without_keys() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    acme.upsert(json!({"email": "journal.person@example.com"}))
+        .await;
+    acme.get("journal.person%40example.com").await;
+    send(client().get(format!(
+        "{}/public/v1/contacts/by-email/x@example.com",
+        server.base_url()
+    )))
+    .await;
+    send(client().get(format!(
+        "{}/elsewhere/someone@example.com",
+        server.base_url()
+    )))
+    .await;
+    let entries = server.journal().entries();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0].operation.as_deref(), Some("upsertContact"));
+    assert_eq!(entries[0].method, "POST");
+    assert_eq!(entries[0].path, "/public/v1/contacts");
+    assert_eq!(entries[0].client_id.as_deref(), Some("acme"));
+    assert_eq!(entries[0].status, Some(200));
+    assert_eq!(entries[1].operation.as_deref(), Some("getContactByEmail"));
+    assert_eq!(entries[1].path, "/public/v1/contacts/by-email/{email}");
+    assert_eq!(entries[1].status, Some(200));
+    assert_eq!(entries[2].client_id, None);
+    assert_eq!(entries[2].status, Some(401));
+    assert_eq!(entries[3].operation, None);
+    assert_eq!(entries[3].path, "/elsewhere/{email}");
+    assert!(entries[0].started_at <= entries[1].started_at);
+    assert!(entries.iter().all(|e| e.duration < Duration::from_secs(5)));
+    let dump = format!("{entries:?}");
+    assert!(
+        !dump.contains("journal.person") && !dump.contains("s3cret") && !dump.contains("x@example"),
+        "{dump}"
+    );
+    server.journal().clear();
+    assert!(server.journal().is_empty());
+}
+
+#[tokio::test]
+async fn admin_routes_script_faults_and_read_the_journal() {
+    let server = start().await;
+    let c = client();
+    let base = server.base_url();
+    let acme = Api::new(&server, ACME);
+    assert_eq!(
+        send(c.get(format!("{base}/__fake/health"))).await.body,
+        json!({"status": "ok"})
+    );
+    let queued = send(c.post(format!("{base}/__fake/faults")).json(
+        &json!({"operation": "getContactByEmail", "status": 503, "times": 1, "retryAfter": 2}),
+    ))
+    .await;
+    assert_eq!(queued.status, 201);
+    assert_eq!(server.faults().pending()[0].kind, FaultKind::Status(503));
+    let listed = send(c.get(format!("{base}/__fake/faults"))).await;
+    assert_eq!(listed.body["faults"][0]["operation"], "getContactByEmail");
+    let a = acme.get("a@example.com").await;
+    a.assert_error(503, "service_unavailable");
+    assert_eq!(a.headers.get("retry-after").unwrap(), "2");
+    // Invalid fault descriptions are 400.
+    for bad in [
+        json!({"operation": "nope", "status": 503}),
+        json!({"status": 200}),
+        json!({"kind": "explode"}),
+        json!({"kind": "status"}),
+        json!({"times": "two", "status": 503}),
+    ] {
+        send(c.post(format!("{base}/__fake/faults")).json(&bad))
+            .await
+            .assert_error(400, "bad_request");
+    }
+    send(
+        c.post(format!("{base}/__fake/faults"))
+            .json(&json!({"kind": "drop_connection"})),
+    )
+    .await;
+    assert_eq!(
+        send(c.delete(format!("{base}/__fake/faults"))).await.status,
+        200
+    );
+    assert!(server.faults().pending().is_empty());
+
+    acme.upsert(json!({"email": "a@example.com"})).await;
+    let journal = send(c.get(format!("{base}/__fake/journal"))).await;
+    let entries = journal.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "admin requests are not journaled");
+    assert_eq!(entries[0]["operation"], "getContactByEmail");
+    assert_eq!(entries[0]["status"], 503);
+    assert_eq!(entries[0]["fault"], "status 503");
+    assert_eq!(entries[0]["path"], "/public/v1/contacts/by-email/{email}");
+    assert_eq!(entries[1]["clientId"], "acme");
+    assert!(entries[1]["durationMs"].is_number() && entries[1]["startedAtMs"].is_number());
+
+    let store = send(c.get(format!("{base}/__fake/store"))).await;
+    assert_eq!(store.body["contacts"].as_array().unwrap().len(), 1);
+
+    assert_eq!(
+        send(c.post(format!("{base}/__fake/reset"))).await.status,
+        200
+    );
+    assert!(server.journal().is_empty());
+    assert!(
+        server
+            .store()
+            .contacts(server.company_of("acme").unwrap())
+            .is_empty()
+    );
+    send(c.get(format!("{base}/__fake/nope")))
+        .await
+        .assert_error(404, "not_found");
+    send(c.put(format!("{base}/__fake/reset")))
+        .await
+        .assert_error(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn admin_routes_are_off_when_disabled() {
+    let server = builder().admin(false).start().await.unwrap();
+    let c = client();
+    for path in ["/__fake/health", "/__fake/journal", "/__fake/faults"] {
+        send(c.get(format!("{}{path}", server.base_url())))
+            .await
+            .assert_error(404, "not_found");
+    }
+    send(c.post(format!("{}/__fake/reset", server.base_url())))
+        .await
+        .assert_error(404, "not_found");
+}
+
+#[tokio::test]
+async fn reset_clears_state_and_reseeds_system_fields() {
+    let server = builder().system_fields(true).start().await.unwrap();
+    let acme = Api::new(&server, ACME);
+    acme.upsert(json!({"email": "a@example.com"})).await;
+    server.faults().push(Fault::status("*", 503));
+    server.reset();
+    assert!(server.faults().pending().is_empty());
+    assert!(server.journal().is_empty());
+    assert!(
+        server
+            .store()
+            .contacts(server.company_of("acme").unwrap())
+            .is_empty()
+    );
+    assert_eq!(
+        acme.list_fields("").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn shutdown_and_drop_stop_serving() {
+    let c = client();
+    let server = start().await;
+    let url = format!("{}/public/v1/custom-fields", server.base_url());
+    assert_eq!(
+        c.get(&url).bearer_auth(ACME).send().await.unwrap().status(),
+        200
+    );
+    server.shutdown().await;
+    assert!(client().get(&url).bearer_auth(ACME).send().await.is_err());
+
+    let server = start().await;
+    let url = format!("{}/public/v1/custom-fields", server.base_url());
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(client().get(&url).bearer_auth(ACME).send().await.is_err());
+}
+
+#[tokio::test]
+async fn invalid_key_at_start_is_an_error_that_masks_the_secret() {
+    let err = minimo_fake::FakeServer::builder()
+        .api_key("mn-acme")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("mn-{clientId}-{secret}"));
+    let err = minimo_fake::FakeServer::builder()
+        .api_key("xx-acme-verysecret")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("verysecret"));
+}
+
+#[tokio::test]
+async fn per_key_rate_limit_overrides_the_default() {
+    let server = minimo_fake::FakeServer::builder()
+        .key(minimo_fake::ApiKey::new(ACME).rate_limit(0.5, 1))
+        .api_key(GLOBEX)
+        .start()
+        .await
+        .unwrap();
+    let acme = Api::new(&server, ACME);
+    assert_eq!(acme.list_fields("").await.status, 200);
+    let limited = acme.list_fields("").await;
+    limited.assert_error(429, "rate_limit_exceeded");
+    assert_eq!(limited.headers.get("retry-after").unwrap(), "2");
+    for _ in 0..10 {
+        assert_eq!(Api::new(&server, GLOBEX).list_fields("").await.status, 200);
+    }
+}
