@@ -2070,7 +2070,7 @@ Matches an existing contact of the company by `email` (case-insensitive), then b
 
 Sends a `POST` request to `/public/v1/contacts`
 
-```ignore
+```text
 let response = client.upsert_contact()
     .body(body)
     .send()
@@ -2087,7 +2087,7 @@ Sends a `GET` request to `/public/v1/contacts/by-email/{email}`
 
 Arguments:
 - `email`: Email address of the contact, percent-encoded.
-```ignore
+```text
 let response = client.get_contact_by_email()
     .email(email)
     .send()
@@ -2105,7 +2105,7 @@ Sends a `PUT` request to `/public/v1/contacts/{id}`
 Arguments:
 - `id`: Contact ID
 - `body`
-```ignore
+```text
 let response = client.update_contact_by_id()
     .id(id)
     .body(body)
@@ -2123,7 +2123,7 @@ Sends a `DELETE` request to `/public/v1/contacts/{id}`
 
 Arguments:
 - `id`: Contact ID
-```ignore
+```text
 let response = client.delete_contact()
     .id(id)
     .send()
@@ -2140,7 +2140,7 @@ Sends a `GET` request to `/public/v1/custom-fields`
 
 Arguments:
 - `group_by`: Group the fields by this attribute; only `category` is supported.
-```ignore
+```text
 let response = client.list_custom_fields()
     .group_by(group_by)
     .send()
@@ -2155,7 +2155,7 @@ Defines a new custom field. The key is uppercased by the server (SNAKE_CASE is r
 
 Sends a `POST` request to `/public/v1/custom-fields`
 
-```ignore
+```text
 let response = client.create_custom_field()
     .body(body)
     .send()

@@ -17,11 +17,9 @@
 //!     .await?;
 //! println!("contact {}", upserted.0[0].contact_id);
 //!
+//! // The vendor documents this body both wrapped in `data` and bare; both decode.
 //! let found = client.get_contact_by_email().email("customer@example.com").send().await?;
-//! match found.into_inner() {
-//!     types::ContactLookup::Variant0(envelope) => println!("id {}", envelope.data.id),
-//!     types::ContactLookup::Variant1(contact) => println!("id {}", contact.id),
-//! }
+//! println!("id {}", found.into_inner().into_contact().id);
 //! # Ok(())
 //! # }
 //! ```
@@ -30,21 +28,19 @@
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod generated;
 pub mod runtime;
+mod shapes;
 
 pub use generated::*;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use runtime::{InvalidHeader, Runtime};
 use std::fmt;
-
-/// The `User-Agent` every request carries: `minimo-rs/<version>`.
-pub const USER_AGENT_VALUE: &str = concat!("minimo-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Why [`Client::with_api_key`] could not build a client. Never contains the key.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The API key cannot be sent in an HTTP header (it holds control characters or non-ASCII).
-    InvalidApiKey,
+    /// The API key cannot be sent in an HTTP header.
+    InvalidApiKey(InvalidHeader),
     /// reqwest could not build its client (e.g. TLS initialisation failed).
     Http(reqwest::Error),
 }
@@ -52,9 +48,7 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::InvalidApiKey => {
-                f.write_str("the API key holds characters an HTTP header cannot carry")
-            }
+            BuildError::InvalidApiKey(e) => e.fmt(f),
             BuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
         }
     }
@@ -64,38 +58,24 @@ impl std::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BuildError::Http(e) => Some(e),
-            BuildError::InvalidApiKey => None,
+            BuildError::InvalidApiKey(e) => Some(e),
         }
     }
 }
 
-/// The default headers of every request: the bearer token (marked sensitive, so reqwest and
-/// `http` never print it) and the user agent.
-pub fn default_headers(api_key: &str) -> Result<HeaderMap, BuildError> {
-    let mut bearer = HeaderValue::try_from(format!("Bearer {api_key}"))
-        .map_err(|_| BuildError::InvalidApiKey)?;
-    bearer.set_sensitive(true);
-    let mut headers = HeaderMap::with_capacity(2);
-    headers.insert(AUTHORIZATION, bearer);
-    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-    Ok(headers)
-}
-
 impl Client {
     /// A client for `base_url` (e.g. `https://api.minimo.it`) that authenticates with
-    /// `api_key` (`mn-{clientId}-{secret}`), with the default [`runtime::Runtime`].
+    /// `api_key` (`mn-{clientId}-{secret}`), with the default [`Runtime`] otherwise.
     ///
-    /// The key is only placed in a sensitive `Authorization` header; it is not validated
-    /// here (see `minimo-ext` for that). Fails when the key cannot be a header value.
+    /// The key is only placed in a sensitive `Authorization` header; its shape is not checked
+    /// here (`minimo-ext` does that). Fails when the key cannot be a header value.
     pub fn with_api_key(base_url: &str, api_key: &str) -> Result<Self, BuildError> {
+        let runtime = Runtime::new()
+            .with_api_key(api_key)
+            .map_err(BuildError::InvalidApiKey)?;
         let http = reqwest::Client::builder()
-            .default_headers(default_headers(api_key)?)
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Self::new_with_client(
-            base_url,
-            http,
-            runtime::Runtime::default(),
-        ))
+        Ok(Self::new_with_client(base_url, http, runtime))
     }
 }

@@ -1,0 +1,249 @@
+//! Custom fields declared as a Rust struct: its JSON Schema (schemars) says which fields a
+//! service needs and of which type, and [`Minimo::ensure_custom_fields`](crate::Minimo::ensure_custom_fields)
+//! makes the account match.
+//!
+//! | JSON Schema of the struct field | Minimo type |
+//! |---|---|
+//! | `string` | `text` |
+//! | `string` with `format: date` (e.g. `chrono::NaiveDate`) | `date` |
+//! | `string` with `format: date-time` (e.g. `chrono::DateTime<Utc>`) | `datetime` |
+//! | `string` enum (a fieldless Rust enum) | `select`, with its values as options |
+//! | `integer`, `number` | `number` |
+//! | `boolean` | `boolean` |
+//! | `object`, `array` | `json` |
+//!
+//! `Option<T>` maps as `T`. The key is the serialized field name, uppercased; the label is the
+//! field's doc comment title (`#[schemars(title = "...")]`) or the key in words.
+
+use crate::custom_fields::{FieldType, NewCustomField};
+use crate::error::Error;
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+/// One custom field a struct asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The uppercase key.
+    pub key: String,
+    /// The label to create it with.
+    pub label: String,
+    /// The Minimo type.
+    pub field_type: FieldType,
+    /// Options, for `select` fields.
+    pub options: Vec<String>,
+}
+
+impl FieldSpec {
+    pub(crate) fn to_new(&self) -> NewCustomField {
+        NewCustomField::new(
+            self.key.clone(),
+            self.label.clone(),
+            self.field_type.clone(),
+        )
+        .options(self.options.clone())
+    }
+}
+
+/// The custom fields `T` asks for, read from its JSON Schema.
+pub fn field_specs<T: JsonSchema>() -> Result<Vec<FieldSpec>, Error> {
+    let schema = schemars::schema_for!(T);
+    let root = schema.as_value();
+    let type_name = T::schema_name();
+    let properties = root
+        .get("properties")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            Error::invalid_input(format!(
+                "`{type_name}` is not a struct with named fields: it cannot declare custom fields"
+            ))
+        })?;
+    let defs = root.get("$defs").and_then(Value::as_object);
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let (field_type, options) = map_type(property, defs).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "`{type_name}.{name}`: no Minimo custom field type fits its schema"
+                ))
+            })?;
+            let key = crate::validate::custom_field_key(name)?;
+            let label = property
+                .get("title")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| words(name));
+            Ok(FieldSpec {
+                key,
+                label,
+                field_type,
+                options,
+            })
+        })
+        .collect()
+}
+
+/// `plan_tier` -> `Plan tier`.
+fn words(name: &str) -> String {
+    let spaced = name.replace('_', " ").to_lowercase();
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn resolve<'a>(schema: &'a Value, defs: Option<&'a Map<String, Value>>) -> &'a Value {
+    match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+    {
+        Some(name) => defs.and_then(|d| d.get(name)).unwrap_or(schema),
+        None => schema,
+    }
+}
+
+fn map_type(schema: &Value, defs: Option<&Map<String, Value>>) -> Option<(FieldType, Vec<String>)> {
+    let schema = resolve(schema, defs);
+    // Option<T>: `anyOf`/`oneOf` [T, null], or a type array with "null".
+    for key in ["anyOf", "oneOf"] {
+        if let Some(branches) = schema.get(key).and_then(Value::as_array) {
+            let non_null: Vec<&Value> = branches
+                .iter()
+                .filter(|b| b.get("type") != Some(&Value::from("null")))
+                .collect();
+            if let [only] = non_null.as_slice() {
+                return map_type(only, defs);
+            }
+            // A fieldless enum with documented variants: each branch a `const` string.
+            let options: Option<Vec<String>> = non_null
+                .iter()
+                .map(|b| b.get("const").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            return options
+                .filter(|o| !o.is_empty())
+                .map(|o| (FieldType::Select, o));
+        }
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let options: Option<Vec<String>> = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        return options.map(|o| (FieldType::Select, o));
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
+        _ => Vec::new(),
+    };
+    let field_type = match types.as_slice() {
+        ["string"] => match schema.get("format").and_then(Value::as_str) {
+            Some("date") => FieldType::Date,
+            Some("date-time") => FieldType::Datetime,
+            _ => FieldType::Text,
+        },
+        ["integer"] | ["number"] => FieldType::Number,
+        ["boolean"] => FieldType::Boolean,
+        ["object"] | ["array"] => FieldType::Json,
+        _ => return None,
+    };
+    Some((field_type, Vec::new()))
+}
+
+/// What [`Minimo::ensure_custom_fields`](crate::Minimo::ensure_custom_fields) found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnsureReport {
+    /// Keys it created.
+    pub created: Vec<String>,
+    /// Keys that existed with the expected type.
+    pub unchanged: Vec<String>,
+    /// Keys that exist with another type (left as they are).
+    pub mismatched: Vec<TypeMismatch>,
+}
+
+impl EnsureReport {
+    /// Whether every field now exists with the expected type.
+    pub fn is_consistent(&self) -> bool {
+        self.mismatched.is_empty()
+    }
+}
+
+/// A custom field whose existing type differs from the one the struct asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeMismatch {
+    /// The key.
+    pub key: String,
+    /// The type the struct asks for.
+    pub expected: FieldType,
+    /// The type the account has.
+    pub actual: FieldType,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    enum Plan {
+        Free,
+        Pro,
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Profile {
+        plan_tier: Plan,
+        seats: u32,
+        score: Option<f64>,
+        trial: bool,
+        #[schemars(title = "Company name")]
+        company: String,
+        #[schemars(with = "String", extend("format" = "date"))]
+        signup_date: String,
+        #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+        last_seen: Option<String>,
+        preferences: std::collections::BTreeMap<String, String>,
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn struct_fields_map_to_minimo_types() {
+        let specs = field_specs::<Profile>().unwrap_or_default();
+        let got: Vec<(&str, &str, String)> = specs
+            .iter()
+            .map(|s| (s.key.as_str(), s.label.as_str(), s.field_type.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PLAN_TIER", "Plan tier", "select".to_owned()),
+                ("SEATS", "Seats", "number".to_owned()),
+                ("SCORE", "Score", "number".to_owned()),
+                ("TRIAL", "Trial", "boolean".to_owned()),
+                ("COMPANY", "Company name", "text".to_owned()),
+                ("SIGNUP_DATE", "Signup date", "date".to_owned()),
+                ("LAST_SEEN", "Last seen", "datetime".to_owned()),
+                ("PREFERENCES", "Preferences", "json".to_owned()),
+                ("TAGS", "Tags", "json".to_owned()),
+            ]
+        );
+        assert_eq!(specs[0].options, ["Free", "Pro"]);
+    }
+
+    #[test]
+    fn a_type_that_is_not_a_struct_is_refused() {
+        let error = field_specs::<Vec<String>>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("not a struct with named fields"), "{error}");
+    }
+}
