@@ -2,9 +2,9 @@
 
 use crate::contact::{Contact, ContactId, ContactInput, ContactPatch};
 use crate::custom_fields::{CustomField, CustomFields};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::key::ApiKey;
-use crate::typed::{self, EnsureReport, TypeMismatch};
+use crate::typed::{self, EnsureReport};
 use crate::validate;
 use minimo_api::runtime::{Runtime, observe};
 use minimo_api::{ClientInfo, ResponseValue, types};
@@ -310,7 +310,8 @@ impl Minimo {
     }
 
     /// The live contact with this email, or `None` when there is none (unknown or
-    /// soft-deleted). Other failures are errors.
+    /// soft-deleted: a 404 with the API's `not_found` code). Other failures, a 404 without
+    /// that code included, are errors.
     pub async fn get_by_email(&self, email: &str) -> Result<Option<Contact>> {
         let email = validate::email("email", email)?;
         match self
@@ -318,7 +319,9 @@ impl Minimo {
             .await
         {
             Ok(found) => Ok(Some(Contact::from(found.into_contact()))),
-            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            // Only the API's own `not_found` means "no such contact"; a 404 without the
+            // envelope (a wrong base path, a proxy's page) stays an error.
+            Err(error) if error.code() == Some(&ErrorCode::NotFound) => Ok(None),
             Err(error) => Err(error),
         }
     }
@@ -374,8 +377,13 @@ impl Minimo {
             self.get_by_email(&new).await?,
         );
         let contact = match (current, taken) {
+            // The same contact (the emails differ only in case): done if it already has the
+            // new spelling, else the update below fixes the case.
             (Some(current), Some(taken)) if current.id == taken.id => {
-                return Ok(EmailChange::AlreadyApplied { id: current.id });
+                if current.email.as_deref() == Some(new.as_str()) {
+                    return Ok(EmailChange::AlreadyApplied { id: current.id });
+                }
+                current
             }
             (Some(_), Some(taken)) => {
                 return Err(Error::new(
@@ -426,43 +434,22 @@ impl Minimo {
         let mut existing: Vec<CustomField> = self.custom_fields().list().await?;
         let mut report = EnsureReport::default();
         for spec in wanted {
-            let found = existing
-                .iter()
-                .find(|f| f.key.eq_ignore_ascii_case(&spec.key));
-            match found {
-                Some(field) if field.field_type == spec.field_type => {
-                    report.unchanged.push(spec.key)
+            if report.record_existing(&spec, &existing) {
+                continue;
+            }
+            match self.custom_fields().create(spec.to_new()).await {
+                Ok(created) => {
+                    report.created.push(spec.key);
+                    existing.push(created);
                 }
-                Some(field) => report.mismatched.push(TypeMismatch {
-                    key: spec.key,
-                    expected: spec.field_type,
-                    actual: field.field_type.clone(),
-                }),
-                None => match self.custom_fields().create(spec.to_new()).await {
-                    Ok(created) => {
-                        report.created.push(spec.key);
-                        existing.push(created);
+                // Created meanwhile by another instance: look again.
+                Err(error) if error.kind() == ErrorKind::Conflict => {
+                    existing = self.custom_fields().list().await?;
+                    if !report.record_existing(&spec, &existing) {
+                        return Err(error);
                     }
-                    // Created concurrently by another instance: look again.
-                    Err(error) if error.kind() == ErrorKind::Conflict => {
-                        existing = self.custom_fields().list().await?;
-                        match existing
-                            .iter()
-                            .find(|f| f.key.eq_ignore_ascii_case(&spec.key))
-                        {
-                            Some(field) if field.field_type == spec.field_type => {
-                                report.unchanged.push(spec.key)
-                            }
-                            Some(field) => report.mismatched.push(TypeMismatch {
-                                key: spec.key,
-                                expected: spec.field_type,
-                                actual: field.field_type.clone(),
-                            }),
-                            None => return Err(error),
-                        }
-                    }
-                    Err(error) => return Err(error),
-                },
+                }
+                Err(error) => return Err(error),
             }
         }
         Ok(report)

@@ -175,7 +175,7 @@ impl Error {
                 kind,
                 status: None,
                 code: None,
-                message: clip(&mask_text(&message.into())),
+                message: clip(&mask_text(&one_line(&message.into()))),
                 details: None,
                 request_id: None,
                 attempts: 0,
@@ -340,6 +340,14 @@ impl Error {
             }
         }
     }
+}
+
+/// Replaces control characters (line breaks, tabs...) a server message may hold by spaces,
+/// so that Display stays one line (and a message cannot forge extra log lines).
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn clip(text: &str) -> String {

@@ -15,7 +15,7 @@
 //! `Option<T>` maps as `T`. The key is the serialized field name, uppercased; the label is the
 //! field's doc comment title (`#[schemars(title = "...")]`) or the key in words.
 
-use crate::custom_fields::{FieldType, NewCustomField};
+use crate::custom_fields::{CustomField, FieldType, NewCustomField};
 use crate::error::Error;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -171,6 +171,27 @@ impl EnsureReport {
     /// Whether every field now exists with the expected type.
     pub fn is_consistent(&self) -> bool {
         self.mismatched.is_empty()
+    }
+
+    /// Records `spec` as unchanged or mismatched when `existing` has its key; `false` when
+    /// the key is missing.
+    pub(crate) fn record_existing(&mut self, spec: &FieldSpec, existing: &[CustomField]) -> bool {
+        let Some(field) = existing
+            .iter()
+            .find(|f| f.key.eq_ignore_ascii_case(&spec.key))
+        else {
+            return false;
+        };
+        if field.field_type == spec.field_type {
+            self.unchanged.push(spec.key.clone());
+        } else {
+            self.mismatched.push(TypeMismatch {
+                key: spec.key.clone(),
+                expected: spec.field_type.clone(),
+                actual: field.field_type.clone(),
+            });
+        }
+        true
     }
 }
 

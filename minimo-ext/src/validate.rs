@@ -23,6 +23,17 @@ pub fn email(field: &str, value: &str) -> Result<String, Error> {
             None => Some("has no `@`"),
             Some(("", _)) => Some("has nothing before the `@`"),
             Some((local, _)) if local.contains('@') => Some("has more than one `@`"),
+            Some((local, _)) if local.len() > 64 => {
+                Some("has more than 64 characters before the `@`")
+            }
+            Some((local, _))
+                if local.starts_with('.') || local.ends_with('.') || local.contains("..") =>
+            {
+                Some("has a misplaced `.` before the `@`")
+            }
+            Some((local, _)) if local.chars().any(|c| "\"<>()[],;:\\".contains(c)) => {
+                Some("has characters (quotes, brackets, `,;:\\`) not allowed before the `@`")
+            }
             Some((_, domain)) if !valid_domain(domain) => Some("has no valid domain after the `@`"),
             Some(_) => None,
         }

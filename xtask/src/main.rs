@@ -77,7 +77,11 @@ fn run_codegen(check: bool) -> Result<(), String> {
 
 /// Runs one step of CI, echoing it first; a failing step stops the run.
 fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
-    println!("\n==> {name}: {program} {}", args.join(" "));
+    let shown = std::path::Path::new(program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(program);
+    println!("\n==> {name}: {shown} {}", args.join(" "));
     let started = Instant::now();
     let status = Command::new(program)
         .args(args)

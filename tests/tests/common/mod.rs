@@ -1,0 +1,185 @@
+//! Shared set-up of the minimo-ext end-to-end tests: a fake server, a client tuned for fast
+//! retries, and a tiny raw-TCP HTTP server answering canned responses.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use minimo_ext::{Minimo, RetryPolicy};
+use minimo_fake::{ApiKey, CompanyId, FakeServer, JournalEntry, Permission};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The key every fake accepts (company 1). Its secret part is [`SECRET`].
+pub const KEY: &str = "mn-acme-Zq8s3cretK3y";
+/// The secret part of [`KEY`]: must never show in any output.
+pub const SECRET: &str = "Zq8s3cretK3y";
+/// A key the fake accepts for company 1 that may only read contacts.
+pub const READ_ONLY_KEY: &str = "mn-reader-R3adOnlyS3cret";
+/// A well-formed key the fake does not know.
+pub const UNKNOWN_KEY: &str = "mn-acme-Wr0ngS3cret";
+/// A key with a rate limit of one request in its bucket, refilled slowly.
+pub const LIMITED_KEY: &str = "mn-slow-L1mitedS3cret";
+
+/// Small, deterministic retry waits so the suite stays fast.
+pub fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        max_retry_after: Duration::from_secs(5),
+        jitter: false,
+    }
+}
+
+/// A fake with [`KEY`], [`READ_ONLY_KEY`] and [`LIMITED_KEY`], all in company 1.
+pub async fn fake() -> FakeServer {
+    FakeServer::builder()
+        .key(ApiKey::new(KEY).company(1))
+        .key(
+            ApiKey::new(READ_ONLY_KEY)
+                .company(1)
+                .permissions([Permission::ReadContacts]),
+        )
+        .key(ApiKey::new(LIMITED_KEY).company(1).rate_limit(0.2, 1))
+        .start()
+        .await
+        .expect("the fake starts")
+}
+
+/// The company of [`KEY`].
+pub const COMPANY: CompanyId = 1;
+
+/// A client of `base_url` with `key`, [`fast_policy`] and a 10 s deadline.
+pub fn client_with_key(base_url: &str, key: &str) -> Minimo {
+    Minimo::builder()
+        .api_key(key)
+        .base_url(base_url)
+        .timeout(Duration::from_secs(10))
+        .retry_policy(fast_policy())
+        .build()
+        .expect("the client builds")
+}
+
+/// A client of `base_url` with [`KEY`].
+pub fn client(base_url: &str) -> Minimo {
+    client_with_key(base_url, KEY)
+}
+
+/// The journal entries of one operation.
+pub fn attempts(fake: &FakeServer, operation: &str) -> Vec<JournalEntry> {
+    fake.journal().for_operation(operation)
+}
+
+/// The statuses the journal recorded for one operation (`None` for a dropped connection).
+pub fn statuses(fake: &FakeServer, operation: &str) -> Vec<Option<u16>> {
+    attempts(fake, operation).iter().map(|e| e.status).collect()
+}
+
+/// Asserts that `text` is one line.
+pub fn assert_one_line(text: &str) {
+    assert!(
+        !text.contains('\n') && !text.contains('\r'),
+        "not one line: {text:?}"
+    );
+}
+
+/// A raw-TCP HTTP/1.1 server on 127.0.0.1 answering every request with the same canned
+/// bytes, then closing the connection. Stopped when dropped.
+pub struct Canned {
+    base_url: String,
+    hits: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Canned {
+    /// Answers with `status`, `content_type` (omitted when empty) and `body`.
+    pub async fn respond(status: &str, content_type: &str, body: &[u8]) -> Canned {
+        let mut head = format!(
+            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nx-request-id: req-canned-1\r\nconnection: close\r\n",
+            body.len()
+        );
+        if !content_type.is_empty() {
+            head.push_str(&format!("content-type: {content_type}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut raw = head.into_bytes();
+        raw.extend_from_slice(body);
+        Canned::raw(raw).await
+    }
+
+    /// Answers with exactly these bytes.
+    pub async fn raw(response: Vec<u8>) -> Canned {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let response = Arc::new(response);
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let response = response.clone();
+                tokio::spawn(async move {
+                    read_request(&mut stream).await;
+                    let _ = stream.write_all(&response).await;
+                    let _ = stream.flush().await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Canned {
+            base_url: format!("http://{addr}"),
+            hits,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// How many connections it accepted.
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one request: its head, then `content-length` bytes of body.
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await
+        else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
