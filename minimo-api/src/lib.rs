@@ -12,7 +12,7 @@
 //! let client = Client::with_api_key("https://api.minimo.it", "mn-abc123-xyz789")?;
 //! let upserted = client
 //!     .upsert_contact()
-//!     .body(types::ContactUpsert::builder().email("customer@example.com".to_owned()))
+//!     .body(types::ContactUpsert::builder().email(Some("customer@example.com".into())))
 //!     .send()
 //!     .await?;
 //! println!("contact {}", upserted.0[0].contact_id);
@@ -27,6 +27,7 @@
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod generated;
+pub mod pii;
 pub mod runtime;
 mod shapes;
 

@@ -1,6 +1,7 @@
 //! Changes a contact's email the safe way.
 //!
-//! With `MINIMO_API_KEY` set (and optionally `MINIMO_API_URL`), it talks to the real API:
+//! With `MINIMO_API_KEY` set (and optionally `MINIMO_API_URL`), it talks to the real API and
+//! needs both emails on the command line:
 //!
 //! ```text
 //! MINIMO_API_KEY=mn-... cargo run -p minimo-ext --example change_email -- old@example.com new@example.com
@@ -24,14 +25,20 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let old = args.next().unwrap_or_else(|| "jane@example.com".to_owned());
-    let new = args
-        .next()
-        .unwrap_or_else(|| "jane.doe@example.com".to_owned());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let real_api = std::env::var_os(minimo_ext::ENV_API_KEY).is_some();
+    let (old, new) = match args.as_slice() {
+        [old, new] => (old.clone(), new.clone()),
+        // Against the real API the emails are never guessed: they change real data.
+        _ if real_api => return Err("usage: change_email OLD_EMAIL NEW_EMAIL".into()),
+        _ => (
+            "jane@example.com".to_owned(),
+            "jane.doe@example.com".to_owned(),
+        ),
+    };
 
     // Keep the fake alive for the whole run when there is one.
-    let (minimo, _fake) = if std::env::var_os(minimo_ext::ENV_API_KEY).is_some() {
+    let (minimo, _fake) = if real_api {
         let minimo = Minimo::from_env()?;
         println!("using the Minimo API at {}", minimo.base_url());
         (minimo, None)

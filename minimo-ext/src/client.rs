@@ -35,7 +35,9 @@ pub struct Minimo {
 
 struct Inner {
     api: minimo_api::Client,
-    key: ApiKey,
+    /// Only the client id is kept here, for Debug: the key itself lives in the runtime as a
+    /// sensitive header value.
+    client_id: String,
     base_url: Url,
 }
 
@@ -43,7 +45,10 @@ impl fmt::Debug for Minimo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Minimo")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("api_key", &self.inner.key)
+            .field(
+                "api_key",
+                &format_args!("mn-{}-** redacted **", self.inner.client_id),
+            )
             .field("runtime", self.inner.api.inner())
             .finish()
     }
@@ -128,7 +133,9 @@ impl MinimoBuilder {
     }
 
     /// Uses this `reqwest::Client` (proxies, custom TLS roots...). The key and user agent are
-    /// still added to each request; its own timeouts apply alongside [`timeout`](Self::timeout).
+    /// still added to each request. Its connect and read timeouts apply; its total request
+    /// timeout does not, since each attempt's timeout is set from the call's deadline
+    /// ([`timeout`](Self::timeout)).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -184,30 +191,39 @@ impl MinimoBuilder {
             runtime,
         );
         Ok(Minimo {
-            inner: Arc::new(Inner { api, key, base_url }),
+            inner: Arc::new(Inner {
+                api,
+                client_id: key.client_id().to_owned(),
+                base_url,
+            }),
         })
     }
 }
 
 fn check_base_url(text: &str) -> Result<Url> {
+    // Errors name what is wrong, not the value: a misplaced secret must not end up in a log.
     let url = Url::parse(text.trim())
-        .map_err(|e| Error::invalid_input(format!("base URL `{text}` is not a URL: {e}")))?;
+        .map_err(|e| Error::invalid_input(format!("the base URL is not a URL ({e})")))?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid_input(format!(
-            "base URL `{url}` must not have a query or fragment"
-        )));
+        return Err(Error::invalid_input(
+            "the base URL must not have a query or fragment",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_input("base URL must not carry credentials"));
+        return Err(Error::invalid_input(
+            "the base URL must not carry credentials",
+        ));
     }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(Error::invalid_input(format!(
-            "base URL `{url}` is plain http: the API only accepts https (http is allowed for loopback hosts only)"
+            "the base URL's host {} is reached over plain http: the API only accepts https \
+             (http is allowed for loopback hosts only)",
+            url.host_str().unwrap_or_default()
         ))),
         other => Err(Error::invalid_input(format!(
-            "base URL scheme `{other}` is not https"
+            "the base URL's scheme `{other}` is not https"
         ))),
     }
 }
@@ -230,7 +246,9 @@ pub enum EmailChange {
         id: ContactId,
     },
     /// The old email is on no live contact and the new one is: a change already made (by an
-    /// earlier run, for instance). Nothing was sent.
+    /// earlier run, for instance). Nothing was sent. The API keeps no history, so this is also
+    /// the answer when `old` never existed (a typo) and another contact has `new`: compare
+    /// `id` with the contact you meant when that matters.
     AlreadyApplied {
         /// The contact that has the new email.
         id: ContactId,
@@ -428,7 +446,8 @@ impl Minimo {
 
     /// Makes the account's custom fields match struct `T` (see [`crate::typed`] for the type
     /// mapping): lists what exists, creates what is missing, and reports keys whose existing
-    /// type differs (those are left alone). Running it again changes nothing.
+    /// type differs, or whose `select` options differ (those are left alone). Running it again
+    /// changes nothing.
     pub async fn ensure_custom_fields<T: JsonSchema>(&self) -> Result<EnsureReport> {
         let wanted = typed::field_specs::<T>()?;
         let mut existing: Vec<CustomField> = self.custom_fields().list().await?;

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::validate;
+use minimo_api::pii::{CustomFieldValues, EmailAddress, PhoneNumber};
 use minimo_api::runtime::{mask_email, mask_phone};
 use minimo_api::types;
 use serde::Serialize;
@@ -133,6 +134,14 @@ impl MarketingConsent {
     }
 }
 
+/// The validated fields, typed as the generated request bodies want them.
+struct WireFields {
+    email: Option<EmailAddress>,
+    phone: Option<PhoneNumber>,
+    custom_fields: Option<CustomFieldValues>,
+    marketing_consent: Option<types::MarketingConsent>,
+}
+
 /// What both builders hold: the fields a create or an update can send.
 #[derive(Clone, Default)]
 struct Fields {
@@ -176,18 +185,7 @@ impl Fields {
     }
 
     /// Validates everything; the parts as the wire types want them.
-    #[allow(clippy::type_complexity)]
-    fn validated(
-        &self,
-    ) -> Result<
-        (
-            Option<String>,
-            Option<String>,
-            Option<types::CustomFieldValues>,
-            Option<types::MarketingConsent>,
-        ),
-        Error,
-    > {
+    fn validated(&self) -> Result<WireFields, Error> {
         if let Some(problem) = &self.deferred {
             return Err(Error::invalid_input(problem.clone()));
         }
@@ -201,9 +199,21 @@ impl Fields {
             .as_deref()
             .map(|p| validate::phone("phone", p))
             .transpose()?;
-        let custom_fields = (!self.custom_fields.is_empty())
-            .then(|| types::CustomFieldValues(self.custom_fields.clone()));
-        Ok((email, phone, custom_fields, self.consent.to_wire()))
+        Ok(WireFields {
+            email: email.map(EmailAddress::from),
+            phone: phone.map(PhoneNumber::from),
+            custom_fields: (!self.custom_fields.is_empty())
+                .then(|| CustomFieldValues(self.custom_fields.clone())),
+            marketing_consent: self.consent.to_wire(),
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.phone.is_none()
+            && self.custom_fields.is_empty()
+            && self.consent.is_unchanged()
+            && self.deferred.is_none()
     }
 
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,17 +302,17 @@ impl ContactInput {
     }
 
     pub(crate) fn to_wire(&self) -> Result<types::ContactUpsert, Error> {
-        let (email, phone, custom_fields, marketing_consent) = self.fields.validated()?;
-        if email.is_none() && phone.is_none() {
+        let fields = self.fields.validated()?;
+        if fields.email.is_none() && fields.phone.is_none() {
             return Err(Error::invalid_input(
                 "a contact needs an email or a phone to be matched or created",
             ));
         }
         Ok(types::ContactUpsert {
-            email,
-            phone,
-            custom_fields,
-            marketing_consent,
+            email: fields.email,
+            phone: fields.phone,
+            custom_fields: fields.custom_fields,
+            marketing_consent: fields.marketing_consent,
         })
     }
 }
@@ -328,19 +338,15 @@ impl ContactPatch {
     }
 
     pub(crate) fn to_wire(&self) -> Result<types::ContactUpdate, Error> {
-        let (email, phone, custom_fields, marketing_consent) = self.fields.validated()?;
-        if email.is_none()
-            && phone.is_none()
-            && custom_fields.is_none()
-            && marketing_consent.is_none()
-        {
+        if self.fields.is_empty() {
             return Err(Error::invalid_input("the patch changes nothing"));
         }
+        let fields = self.fields.validated()?;
         Ok(types::ContactUpdate {
-            email,
-            phone,
-            custom_fields,
-            marketing_consent,
+            email: fields.email,
+            phone: fields.phone,
+            custom_fields: fields.custom_fields,
+            marketing_consent: fields.marketing_consent,
         })
     }
 }
@@ -403,11 +409,11 @@ impl From<types::Contact> for Contact {
     fn from(c: types::Contact) -> Self {
         Contact {
             id: ContactId(c.id),
-            email: c.email,
-            phone: c.phone,
+            email: c.email.map(EmailAddress::into_inner),
+            phone: c.phone.map(PhoneNumber::into_inner),
             status: c.status,
             source: c.source,
-            custom_fields: c.custom_fields,
+            custom_fields: c.custom_fields.map(|values| values.0).unwrap_or_default(),
             company: c.company,
             deleted: c.deleted.unwrap_or(false),
             external_id: c.external_id,

@@ -173,7 +173,7 @@ impl NewCustomField {
 
     /// The key as it will be stored (uppercase).
     pub fn key(&self) -> String {
-        self.key.to_ascii_uppercase()
+        self.key.to_uppercase()
     }
 
     pub(crate) fn to_wire(&self) -> Result<types::CustomFieldCreate, Error> {

@@ -20,13 +20,13 @@ pub enum ErrorKind {
     NotFound,
     /// 409: the change conflicts with another resource (an email or key already in use).
     Conflict,
-    /// 400, 415 or 422: the server refused the request's data.
+    /// Any other 4xx (400, 415 and 422 above all): the server refused the request.
     Validation,
     /// 429: too many requests; see [`Error::retry_after`].
     RateLimited,
     /// 5xx: the server failed.
     Server,
-    /// The call's deadline passed before an answer came.
+    /// The call's deadline passed before an answer came, or the server answered 408.
     Timeout,
     /// The connection failed or broke (DNS, connect, reset, truncated body).
     Transport,
@@ -57,6 +57,7 @@ impl ErrorKind {
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
             409 => ErrorKind::Conflict,
+            408 => ErrorKind::Timeout,
             429 => ErrorKind::RateLimited,
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Validation,
@@ -145,7 +146,7 @@ impl fmt::Display for ErrorCode {
 /// Everything that can go wrong in a call, with questions you can ask it.
 ///
 /// Messages and details are masked: emails and phone numbers a server echoes come out as
-/// `j***@example.com` / `+39*******67`, and the API key never appears.
+/// `j***@example.com` / `+39********67`, and the API key never appears.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -220,7 +221,9 @@ impl Error {
         self.inner.status
     }
 
-    /// The server's error code, if it sent an error envelope.
+    /// The error code: the server's, when it sent an error envelope; for input refused before
+    /// sending, the code the server would have answered (`validation_error`,
+    /// `invalid_phone_number`), so callers handle both alike.
     pub fn code(&self) -> Option<&ErrorCode> {
         self.inner.code.as_ref()
     }
@@ -324,13 +327,14 @@ impl Error {
                 break;
             }
         }
+        let success = (200..300).contains(&status);
         match serde_json::from_slice::<types::ErrorResponse>(&body) {
-            Ok(envelope) => Error::from_envelope(status, envelope.error),
-            Err(_) if (200..300).contains(&status) => Error::new(
+            Ok(envelope) if !success => Error::from_envelope(status, envelope.error),
+            _ if success => Error::new(
                 ErrorKind::Decode,
                 format!("undocumented success status {status}"),
             ),
-            Err(_) => {
+            _ => {
                 let mut error = Error::new(
                     ErrorKind::from_status(status),
                     format!("HTTP {status} with no error envelope"),

@@ -165,12 +165,14 @@ pub struct EnsureReport {
     pub unchanged: Vec<String>,
     /// Keys that exist with another type (left as they are).
     pub mismatched: Vec<TypeMismatch>,
+    /// `select` keys that exist with other options (left as they are).
+    pub options_differ: Vec<String>,
 }
 
 impl EnsureReport {
     /// Whether every field now exists with the expected type.
     pub fn is_consistent(&self) -> bool {
-        self.mismatched.is_empty()
+        self.mismatched.is_empty() && self.options_differ.is_empty()
     }
 
     /// Records `spec` as unchanged or mismatched when `existing` has its key; `false` when
@@ -182,14 +184,23 @@ impl EnsureReport {
         else {
             return false;
         };
-        if field.field_type == spec.field_type {
-            self.unchanged.push(spec.key.clone());
-        } else {
+        let same_options = || {
+            let mut wanted: Vec<&String> = spec.options.iter().collect();
+            let mut found: Vec<&String> = field.options.iter().collect();
+            wanted.sort();
+            found.sort();
+            wanted == found
+        };
+        if field.field_type != spec.field_type {
             self.mismatched.push(TypeMismatch {
                 key: spec.key.clone(),
                 expected: spec.field_type.clone(),
                 actual: field.field_type.clone(),
             });
+        } else if spec.field_type == FieldType::Select && !same_options() {
+            self.options_differ.push(spec.key.clone());
+        } else {
+            self.unchanged.push(spec.key.clone());
         }
         true
     }

@@ -15,7 +15,7 @@ pub fn email(field: &str, value: &str) -> Result<String, Error> {
     let problem = if value.is_empty() {
         Some("is empty")
     } else if value.len() > MAX_EMAIL {
-        Some("is longer than 254 characters")
+        Some("is longer than 254 bytes")
     } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("contains whitespace")
     } else {
@@ -23,9 +23,7 @@ pub fn email(field: &str, value: &str) -> Result<String, Error> {
             None => Some("has no `@`"),
             Some(("", _)) => Some("has nothing before the `@`"),
             Some((local, _)) if local.contains('@') => Some("has more than one `@`"),
-            Some((local, _)) if local.len() > 64 => {
-                Some("has more than 64 characters before the `@`")
-            }
+            Some((local, _)) if local.len() > 64 => Some("has more than 64 bytes before the `@`"),
             Some((local, _))
                 if local.starts_with('.') || local.ends_with('.') || local.contains("..") =>
             {
@@ -75,20 +73,15 @@ pub fn phone(field: &str, value: &str) -> Result<String, Error> {
     }
 }
 
-/// Checks a custom-field key: letters, digits and `_`, starting with a letter. The server
-/// uppercases keys, so the key is returned uppercased.
+/// Checks a custom-field key: not empty, no whitespace or control characters. The server
+/// uppercases keys (and recommends SNAKE_CASE), so the key is returned uppercased.
 pub fn custom_field_key(value: &str) -> Result<String, Error> {
-    let ok = value
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(value.to_ascii_uppercase())
+    if !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(value.to_uppercase())
     } else {
-        Err(Error::invalid_input(format!(
-            "custom field key `{value}` must start with a letter and hold only letters, digits and `_`"
-        ))
+        Err(Error::invalid_input(
+            "a custom field key must be non-empty, without whitespace or control characters",
+        )
         .with_code(ErrorCode::ValidationError))
     }
 }
@@ -166,8 +159,12 @@ mod tests {
             custom_field_key("plan_tier").ok().as_deref(),
             Some("PLAN_TIER")
         );
-        assert!(custom_field_key("1PLAN").is_err());
-        assert!(custom_field_key("PLAN-TIER").is_err());
+        assert_eq!(
+            custom_field_key("lead-source").ok().as_deref(),
+            Some("LEAD-SOURCE")
+        );
+        assert!(custom_field_key("PLAN TIER").is_err());
+        assert!(custom_field_key("PLAN\n").is_err());
         assert!(custom_field_key("").is_err());
     }
 }

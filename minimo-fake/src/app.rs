@@ -28,6 +28,8 @@ use crate::validate::{is_e164, is_valid_email};
 
 /// Largest request body read, in bytes.
 const MAX_BODY: usize = 1 << 20;
+/// How much of a too-large body is still read (and dropped) before answering 400.
+const DRAIN_LIMIT: usize = 8 << 20;
 const CONTACTS: &str = "/public/v1/contacts";
 const CONTACTS_PREFIX: &str = "/public/v1/contacts/";
 const BY_EMAIL_PREFIX: &str = "/public/v1/contacts/by-email/";
@@ -232,12 +234,15 @@ async fn pipeline(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
 async fn api(
     shared: &Shared,
     op: Op,
-    mut req: Request,
+    req: Request,
     next: Next,
     entry: &mut JournalEntry,
     t0: Instant,
 ) -> Response {
-    let fault = shared.faults.take(op.id());
+    // Status, drop and latency faults apply before authentication; body faults wait for a
+    // successful answer (below). When the oldest matching fault is a body fault, none is
+    // taken here, so faults keep their order.
+    let fault = shared.faults.take_if(op.id(), |kind| !kind.is_body_fault());
     if let Some(fault) = &fault {
         entry.fault = Some(fault.describe());
         if let Some(delay) = fault.delay {
@@ -258,6 +263,30 @@ async fn api(
             FaultKind::Latency | FaultKind::TruncatedBody | FaultKind::InvalidJson => {}
         }
     }
+    let response = authorized(shared, op, req, next, entry).await;
+    // A request gets at most one fault; body faults only touch a 2xx and stay queued
+    // otherwise.
+    if fault.is_some() || !response.status().is_success() {
+        return response;
+    }
+    let Some(body_fault) = shared.faults.take_if(op.id(), FaultKind::is_body_fault) else {
+        return response;
+    };
+    entry.fault = Some(body_fault.describe());
+    if let Some(delay) = body_fault.delay {
+        tokio::time::sleep(delay).await;
+    }
+    mangle(response, body_fault.kind == FaultKind::TruncatedBody).await
+}
+
+/// Authentication (401), permission (403), rate limit (429), then the handler.
+async fn authorized(
+    shared: &Shared,
+    op: Op,
+    mut req: Request,
+    next: Next,
+    entry: &mut JournalEntry,
+) -> Response {
     let principal = match authenticate(shared, req.headers()) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -273,12 +302,7 @@ async fn api(
         return ApiError::rate_limited(secs).into_response();
     }
     req.extensions_mut().insert(principal);
-    let response = next.run(req).await;
-    match fault.map(|f| f.kind) {
-        Some(FaultKind::TruncatedBody) => mangle(response, true).await,
-        Some(FaultKind::InvalidJson) => mangle(response, false).await,
-        _ => response,
-    }
+    next.run(req).await
 }
 
 fn status_fault(fault: &Fault, status: u16) -> Response {
@@ -286,7 +310,7 @@ fn status_fault(fault: &Fault, status: u16) -> Response {
         .ok()
         .filter(|s| s.is_client_error() || s.is_server_error())
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut error = ApiError::new(
+    let error = ApiError::new(
         status,
         fault
             .code
@@ -297,12 +321,16 @@ fn status_fault(fault: &Fault, status: u16) -> Response {
             .clone()
             .unwrap_or_else(|| ApiError::default_message(status)),
     );
-    error.retry_after = fault.retry_after;
-    error.into_response()
+    let retry_after = fault.retry_after_value(SystemTime::now());
+    let mut response = error.into_response();
+    if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
-/// Replaces the body of a handled response: a 200 with its first half, or with a body that is
-/// not JSON.
+/// Replaces the body of a successful response (its status is kept): with its first half, or
+/// with a body that is not JSON.
 async fn mangle(response: Response, truncate: bool) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -318,7 +346,6 @@ async fn mangle(response: Response, truncate: bool) -> Response {
     } else {
         b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec()
     };
-    parts.status = StatusCode::OK;
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
@@ -371,8 +398,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// The `{id}` of `/public/v1/contacts/{id}`, parsed from the raw path.
+/// The `{id}` of `/public/v1/contacts/{id}`, parsed from the raw path: ASCII digits only (no
+/// sign, no `+`, no spaces), within `i64`.
 struct ContactId(i64);
+
+fn parse_contact_id(raw: &str) -> Option<i64> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok()
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ContactId {
     type Rejection = ApiError;
@@ -382,7 +417,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ContactId {
             .uri
             .path()
             .strip_prefix(CONTACTS_PREFIX)
-            .and_then(|raw| raw.parse::<i64>().ok())
+            .and_then(parse_contact_id)
             .map(ContactId)
             .ok_or_else(|| ApiError::bad_request("Contact id must be an integer"))
     }
@@ -424,6 +459,51 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
+fn body_too_large() -> ApiError {
+    ApiError::bad_request(format!(
+        "Request body is too large: the limit is {MAX_BODY} bytes"
+    ))
+    .with_details(json!({ "limit": MAX_BODY }))
+}
+
+/// Reads the body, at most [`MAX_BODY`] bytes: a larger one is 400 saying the body is too
+/// large (the spec declares no 413). The excess is read and dropped, up to [`DRAIN_LIMIT`]
+/// bytes, so the client gets the answer instead of a reset connection.
+async fn read_body(req: Request) -> Result<Vec<u8>, ApiError> {
+    use hyper::body::Body as _;
+
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT as u64) {
+        return Err(body_too_large());
+    }
+    let mut body = req.into_body();
+    let mut bytes = Vec::new();
+    let mut total: usize = 0;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|_| ApiError::bad_request("Request body could not be read"))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total > DRAIN_LIMIT {
+            break;
+        }
+        if total <= MAX_BODY {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if total > MAX_BODY {
+        return Err(body_too_large());
+    }
+    Ok(bytes)
+}
+
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
@@ -431,9 +511,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         if !is_json(req.headers()) {
             return Err(ApiError::unsupported_media_type());
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
-            .await
-            .map_err(|_| ApiError::bad_request("Request body is too large or could not be read"))?;
+        let bytes = read_body(req).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::bad_request(format!("Request body is not valid JSON: {e}")))?;
         match value {

@@ -1,5 +1,6 @@
 //! The request journal.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -53,7 +54,7 @@ impl JournalEntry {
 /// The journal of a running server. Cloning gives another handle to the same journal.
 #[derive(Clone, Default)]
 pub struct Journal {
-    entries: Arc<Mutex<Vec<JournalEntry>>>,
+    entries: Arc<Mutex<VecDeque<JournalEntry>>>,
 }
 
 impl fmt::Debug for Journal {
@@ -63,7 +64,7 @@ impl fmt::Debug for Journal {
 }
 
 impl Journal {
-    fn lock(&self) -> MutexGuard<'_, Vec<JournalEntry>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalEntry>> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -71,15 +72,15 @@ impl Journal {
 
     pub(crate) fn record(&self, entry: JournalEntry) {
         let mut entries = self.lock();
-        if entries.len() >= JOURNAL_CAPACITY {
-            entries.remove(0);
+        while entries.len() >= JOURNAL_CAPACITY {
+            entries.pop_front();
         }
-        entries.push(entry);
+        entries.push_back(entry);
     }
 
     /// Every entry, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
     }
 
     /// Entries of one operation id, oldest first.
@@ -93,7 +94,7 @@ impl Journal {
 
     /// The newest entry.
     pub fn last(&self) -> Option<JournalEntry> {
-        self.lock().last().cloned()
+        self.lock().back().cloned()
     }
 
     /// Number of entries.
@@ -109,5 +110,46 @@ impl Journal {
     /// Removes every entry.
     pub fn clear(&self) {
         self.lock().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: usize) -> JournalEntry {
+        JournalEntry {
+            request_id: format!("req-{n}"),
+            operation: Some("upsertContact".to_owned()),
+            method: "POST".to_owned(),
+            path: "/public/v1/contacts".to_owned(),
+            client_id: Some("acme".to_owned()),
+            status: Some(200),
+            started_at: UNIX_EPOCH,
+            duration: Duration::ZERO,
+            fault: None,
+        }
+    }
+
+    // `record` is crate-private, so this is a unit test. It pins which entries a full
+    // journal keeps; the ring buffer (no shifting of 10 000 entries per record) is a matter
+    // of the data structure, not of a timed assertion.
+    #[test]
+    fn a_full_journal_drops_its_oldest_entry() {
+        let journal = Journal::default();
+        let total = JOURNAL_CAPACITY * 5;
+        for n in 0..total {
+            journal.record(entry(n));
+        }
+        assert_eq!(journal.len(), JOURNAL_CAPACITY);
+        let entries = journal.entries();
+        assert_eq!(
+            entries.first().map(|e| e.request_id.as_str()),
+            Some(format!("req-{}", total - JOURNAL_CAPACITY).as_str())
+        );
+        assert_eq!(
+            journal.last().map(|e| e.request_id),
+            Some(format!("req-{}", total - 1))
+        );
     }
 }

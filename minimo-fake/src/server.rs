@@ -1,7 +1,7 @@
 //! The builder, the running server's handle and the accept loop.
 
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -274,13 +274,12 @@ impl FakeServer {
         FakeServerBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// The URL to reach the server at, without trailing slash: `http://127.0.0.1:PORT` by
+    /// default. An unspecified bind address is replaced by the loopback of its family
+    /// (`0.0.0.0` → `127.0.0.1`, `::` → `[::1]`); any other address is used as bound, IPv6
+    /// in brackets (`http://[::1]:PORT`).
     pub fn base_url(&self) -> String {
-        let mut addr = self.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(Ipv4Addr::LOCALHOST.into());
-        }
-        format!("http://{addr}")
+        base_url_of(self.addr)
     }
 
     /// The address the server listens on.
@@ -331,6 +330,17 @@ impl FakeServer {
             let _ = task.await;
         }
     }
+}
+
+/// See [`FakeServer::base_url`].
+fn base_url_of(mut addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(Ipv4Addr::LOCALHOST.into()),
+        IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(Ipv6Addr::LOCALHOST.into()),
+        _ => {}
+    }
+    // `SocketAddr`'s Display brackets IPv6 addresses (and keeps a scope id as `%id`).
+    format!("http://{addr}")
 }
 
 impl Drop for FakeServer {
@@ -385,5 +395,26 @@ async fn serve_connection(stream: TcpStream, app: Router) {
         _ = kill.notified() => {
             tracing::debug!(target: "minimo_fake", "connection dropped by a fault");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Unit-tested here: the tests may only bind 127.0.0.1, so an unspecified bind (`::`,
+    // `0.0.0.0`) cannot be exercised through a running server.
+    #[test]
+    fn base_url_replaces_unspecified_addresses_by_the_loopback_of_their_family() {
+        let url = |ip: IpAddr| base_url_of(SocketAddr::new(ip, 8080));
+        assert_eq!(url(Ipv4Addr::UNSPECIFIED.into()), "http://127.0.0.1:8080");
+        assert_eq!(
+            url(Ipv4Addr::new(10, 1, 2, 3).into()),
+            "http://10.1.2.3:8080"
+        );
+        assert_eq!(url(Ipv6Addr::UNSPECIFIED.into()), "http://[::1]:8080");
+        assert_eq!(url(Ipv6Addr::LOCALHOST.into()), "http://[::1]:8080");
+        let link_local = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+        assert_eq!(url(link_local.into()), "http://[fe80::1]:8080");
     }
 }

@@ -415,6 +415,12 @@ impl Store {
 
     /// The upsert: match by email (case-insensitive), then by phone, else create. Live
     /// matches are preferred over soft-deleted ones; a soft-deleted match is restored.
+    ///
+    /// One live contact per email: when the body sends no email, a soft-deleted contact
+    /// whose stored email another live contact of the company now has is not a phone match
+    /// (restoring it would make two live contacts with one email, and the spec declares no
+    /// 409 for the upsert); the upsert matches another contact with that phone or creates a
+    /// new one.
     pub(crate) fn upsert(&self, company: CompanyId, input: ContactInput) -> i64 {
         let mut inner = self.lock();
         let find = |inner: &Inner, pred: &dyn Fn(&Contact) -> bool| -> Option<i64> {
@@ -430,11 +436,14 @@ impl Store {
             .email
             .as_deref()
             .and_then(|e| find(&inner, &|c| c.email_matches(e)));
+        let restorable = |c: &Contact| {
+            !c.deleted || input.email.is_some() || !email_held_by_other(&inner, company, c)
+        };
         let matched = by_email.or_else(|| {
             input
                 .phone
                 .as_deref()
-                .and_then(|p| find(&inner, &|c| c.phone.as_deref() == Some(p)))
+                .and_then(|p| find(&inner, &|c| c.phone.as_deref() == Some(p) && restorable(c)))
         });
         let id = match matched {
             Some(id) => id,
@@ -462,8 +471,9 @@ impl Store {
         id
     }
 
-    /// Update by id: 404 for an unknown id or another company's, 409 when another live
-    /// contact of the company has the new email.
+    /// Update by id: 404 for an unknown id or another company's, 409 (and no change) when
+    /// another live contact of the company has the new email, or, for a soft-deleted contact
+    /// restored without a new email, its stored email.
     pub(crate) fn update(
         &self,
         company: CompanyId,
@@ -471,21 +481,24 @@ impl Store {
         input: ContactInput,
     ) -> Result<Contact, ApiError> {
         let mut inner = self.lock();
-        if inner.contacts.get(&id).is_none_or(|c| c.company != company) {
+        let Some(current) = inner.contacts.get(&id).filter(|c| c.company == company) else {
             return Err(ApiError::contact_not_found());
-        }
+        };
+        let conflict = |message: &str| {
+            ApiError::new(StatusCode::CONFLICT, "duplicate_resource", message)
+                .with_details(json!({ "field": "email" }))
+        };
         if let Some(email) = input.email.as_deref() {
             let taken = inner.contacts.values().any(|c| {
                 c.company == company && c.id != id && !c.deleted && c.email_matches(email)
             });
             if taken {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "duplicate_resource",
-                    "Another contact already uses this email",
-                )
-                .with_details(json!({ "field": "email" })));
+                return Err(conflict("Another contact already uses this email"));
             }
+        } else if current.deleted && email_held_by_other(&inner, company, current) {
+            return Err(conflict(
+                "Restoring this contact would give its email to a second live contact",
+            ));
         }
         match inner.contacts.get_mut(&id) {
             Some(contact) => {
@@ -506,6 +519,15 @@ impl Store {
             _ => Err(ApiError::contact_not_found()),
         }
     }
+}
+
+/// Whether another live contact of the company has `contact`'s stored email.
+fn email_held_by_other(inner: &Inner, company: CompanyId, contact: &Contact) -> bool {
+    contact.email.as_deref().is_some_and(|email| {
+        inner.contacts.values().any(|c| {
+            c.company == company && c.id != contact.id && !c.deleted && c.email_matches(email)
+        })
+    })
 }
 
 fn apply(contact: &mut Contact, input: ContactInput) {

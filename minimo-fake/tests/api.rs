@@ -505,7 +505,7 @@ async fn update_unknown_id_is_404() {
     acme.update(999_999, json!({"email": "x@example.com"}))
         .await
         .assert_error(404, "not_found");
-    acme.update(-1, json!({}))
+    acme.update(0, json!({}))
         .await
         .assert_error(404, "not_found");
     assert!(
@@ -937,4 +937,157 @@ async fn debug_output_masks_secrets_and_personal_data() {
         assert!(!out.contains("3391234567"), "{out}");
     }
     assert!(format!("{:?}", ApiKey::new(ACME)).contains("mn-acme-***"));
+}
+
+// ----- review findings -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_refuses_to_restore_a_contact_whose_email_another_live_contact_has() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    let old = acme
+        .create(json!({"email": "dup@example.com", "phone": "+393331112222"}))
+        .await;
+    acme.delete(old).await;
+    // The email is free again: another contact takes it (an upsert by that email would
+    // restore the deleted one, so through update by id).
+    let live = acme.create(json!({"email": "live@example.com"})).await;
+    assert_eq!(
+        acme.update(live, json!({"email": "DUP@example.com"}))
+            .await
+            .status,
+        200
+    );
+    let before = server.store().contact(old).unwrap();
+    let conflict = acme
+        .update(old, json!({"customFields": {"back": true}}))
+        .await;
+    conflict.assert_error(409, "duplicate_resource");
+    assert_eq!(conflict.body["error"]["details"]["field"], "email");
+    // Nothing changed: still deleted, no custom field merged.
+    assert_eq!(server.store().contact(old).unwrap(), before);
+    assert_eq!(acme.get("dup@example.com").await.body["data"]["id"], live);
+    // Restoring it with a new, free email is fine.
+    assert_eq!(
+        acme.update(old, json!({"email": "other@example.com"}))
+            .await
+            .status,
+        200
+    );
+    assert!(!server.store().contact(old).unwrap().deleted);
+    // A deleted contact whose email is still free is restored as before.
+    let free = acme.create(json!({"email": "free@example.com"})).await;
+    acme.delete(free).await;
+    assert_eq!(acme.update(free, json!({})).await.status, 200);
+    assert!(!server.store().contact(free).unwrap().deleted);
+}
+
+#[tokio::test]
+async fn upsert_by_phone_does_not_restore_a_contact_whose_email_another_live_contact_has() {
+    let server = start().await;
+    let company = server.company_of("acme").unwrap();
+    let acme = Api::new(&server, ACME);
+    let old = acme
+        .create(json!({"email": "dup@example.com", "phone": "+393331112222"}))
+        .await;
+    acme.delete(old).await;
+    let live = acme.create(json!({"email": "live@example.com"})).await;
+    acme.update(live, json!({"email": "dup@example.com"})).await;
+    // Phone alone: the deleted contact is not a match (the spec declares no 409 here).
+    let created = acme.create(json!({"phone": "+393331112222"})).await;
+    assert_ne!(created, old);
+    assert_ne!(created, live);
+    assert!(server.store().contact(old).unwrap().deleted);
+    let live_with_email: Vec<i64> = server
+        .store()
+        .contacts(company)
+        .into_iter()
+        .filter(|c| !c.deleted && c.email.as_deref() == Some("dup@example.com"))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(live_with_email, [live]);
+    // The new live contact with that phone is the phone match from now on.
+    assert_eq!(
+        acme.create(json!({"phone": "+393331112222"})).await,
+        created
+    );
+    // With an email in the body the deleted contact is restored with that email: no
+    // duplicate, so it still matches by phone.
+    let other = acme
+        .create(json!({"email": "b@example.com", "phone": "+393334445555"}))
+        .await;
+    acme.delete(other).await;
+    let b2 = acme.create(json!({"email": "b2@example.com"})).await;
+    acme.update(b2, json!({"email": "b@example.com"})).await;
+    assert_eq!(
+        acme.create(json!({"email": "c@example.com", "phone": "+393334445555"}))
+            .await,
+        other
+    );
+    assert_eq!(
+        server.store().contact(other).unwrap().email.as_deref(),
+        Some("c@example.com")
+    );
+}
+
+#[tokio::test]
+async fn contact_id_must_be_ascii_digits() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    let id = acme.create(json!({"email": "id@example.com"})).await;
+    for bad in [
+        format!("+{id}"),
+        format!("-{id}"),
+        format!("%20{id}"),
+        format!("{id}%20"),
+        format!("%2B{id}"),
+        format!("0x{id}"),
+        // Arabic-Indic digit one.
+        "%D9%A1".to_owned(),
+    ] {
+        acme.update(&bad, json!({"customFields": {"x": 1}}))
+            .await
+            .assert_error(400, "bad_request");
+        acme.delete(&bad).await.assert_error(400, "bad_request");
+    }
+    let stored = server.store().contact(id).unwrap();
+    assert!(!stored.deleted && stored.custom_fields.is_empty());
+    assert_eq!(acme.update(id, json!({})).await.status, 200);
+}
+
+#[tokio::test]
+async fn oversized_body_is_400_saying_the_body_is_too_large() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    let big = "x".repeat((1 << 20) + 10);
+    let a = acme
+        .upsert(json!({"email": "big@example.com", "customFields": {"blob": big}}))
+        .await;
+    a.assert_error(400, "bad_request");
+    let message = a.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("too large"), "{message}");
+    assert!(!message.contains("could not be read"), "{message}");
+    assert_eq!(a.body["error"]["details"]["limit"], 1 << 20);
+    // Malformed JSON of a normal size is still described as such.
+    let small = send(
+        client()
+            .post(format!("{}/public/v1/contacts", server.base_url()))
+            .bearer_auth(ACME)
+            .header("content-type", "application/json")
+            .body("{nope"),
+    )
+    .await;
+    small.assert_error(400, "bad_request");
+    assert!(
+        !small.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large")
+    );
+    assert!(
+        server
+            .store()
+            .contacts(server.company_of("acme").unwrap())
+            .is_empty()
+    );
 }

@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use common::{ACME, Api, GLOBEX, builder, client, send, start};
-use minimo_fake::{Fault, FaultKind};
+use minimo_fake::{ApiKey, Fault, FaultKind, Faults, Permission};
 use serde_json::json;
 
 #[tokio::test]
@@ -173,7 +173,7 @@ async fn drop_connection_fault_gives_a_connection_error() {
 }
 
 #[tokio::test]
-async fn truncated_and_invalid_json_bodies_come_with_200() {
+async fn truncated_and_invalid_json_bodies_keep_the_success_status() {
     let server = start().await;
     let c = client();
     let url = format!("{}/public/v1/custom-fields", server.base_url());
@@ -216,7 +216,8 @@ async fn truncated_and_invalid_json_bodies_come_with_200() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 200);
+    // The status of the real answer is kept.
+    assert_eq!(resp.status(), 201);
     assert_eq!(
         server
             .store()
@@ -434,4 +435,230 @@ async fn per_key_rate_limit_overrides_the_default() {
     for _ in 0..10 {
         assert_eq!(Api::new(&server, GLOBEX).list_fields("").await.status, 200);
     }
+}
+
+// ----- review findings -----------------------------------------------------------------------
+
+/// Sends a request and returns status, content type and raw body.
+async fn raw(req: reqwest::RequestBuilder) -> (u16, String, String) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn body_faults_wait_for_a_successful_answer_and_leave_errors_untouched() {
+    const READER: &str = "mn-reader-r3ad0nly";
+    let server = builder()
+        .key(ApiKey::new(READER).permissions([Permission::ReadContacts]))
+        .key(ApiKey::new("mn-slow-sl0wkey").rate_limit(0.01, 1))
+        .start()
+        .await
+        .unwrap();
+    let c = client();
+    let url = format!("{}/public/v1/custom-fields", server.base_url());
+    server
+        .faults()
+        .push(Fault::truncated_body("listCustomFields"));
+    // 401, 403 and 429 are answered as usual: a JSON envelope with their own status.
+    send(c.get(&url)).await.assert_error(401, "unauthorized");
+    send(c.get(&url).bearer_auth(READER))
+        .await
+        .assert_error(403, "forbidden");
+    let (status, _, body) = raw(c.get(&url).bearer_auth("mn-slow-sl0wkey")).await;
+    assert_eq!(status, 200);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_err(),
+        "{body}"
+    );
+    // That 200 took the fault: queue it again for the rate-limited request.
+    server
+        .faults()
+        .push(Fault::invalid_json("listCustomFields"));
+    send(c.get(&url).bearer_auth("mn-slow-sl0wkey"))
+        .await
+        .assert_error(429, "rate_limit_exceeded");
+    // The fault is still queued and the journal shows no fault on the error answers.
+    assert_eq!(server.faults().pending().len(), 1);
+    let entries = server.journal().entries();
+    let seen: Vec<(Option<u16>, Option<&str>)> = entries
+        .iter()
+        .map(|e| (e.status, e.fault.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some(401), None),
+            (Some(403), None),
+            (Some(200), Some("truncated_body")),
+            (Some(429), None),
+        ]
+    );
+    // A handler error (404) is untouched too.
+    server.faults().clear();
+    server
+        .faults()
+        .push(Fault::invalid_json("getContactByEmail"));
+    Api::new(&server, ACME)
+        .get("nobody@example.com")
+        .await
+        .assert_error(404, "not_found");
+    assert_eq!(server.faults().pending().len(), 1);
+    assert_eq!(server.journal().last().unwrap().fault, None);
+    // The next successful answer gets it.
+    server.store().insert_contact(
+        server.company_of("acme").unwrap(),
+        minimo_fake::ContactSeed::email("nobody@example.com"),
+    );
+    let (status, ct, body) = raw(c
+        .get(format!(
+            "{}/public/v1/contacts/by-email/nobody@example.com",
+            server.base_url()
+        ))
+        .bearer_auth(ACME))
+    .await;
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("application/json"));
+    assert!(serde_json::from_str::<serde_json::Value>(&body).is_err());
+    assert!(server.faults().pending().is_empty());
+    assert_eq!(
+        server.journal().last().unwrap().fault.as_deref(),
+        Some("invalid_json")
+    );
+}
+
+#[tokio::test]
+async fn a_body_fault_first_in_line_keeps_its_place() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    server
+        .faults()
+        .push(Fault::truncated_body("listCustomFields"))
+        .push(Fault::status("listCustomFields", 503));
+    // An error answer does not take the body fault, nor the status fault behind it.
+    send(client().get(format!("{}/public/v1/custom-fields", server.base_url())))
+        .await
+        .assert_error(401, "unauthorized");
+    assert_eq!(server.faults().pending().len(), 2);
+    let (status, _, body) = raw(client()
+        .get(format!("{}/public/v1/custom-fields", server.base_url()))
+        .bearer_auth(ACME))
+    .await;
+    assert_eq!(status, 200);
+    assert!(serde_json::from_str::<serde_json::Value>(&body).is_err());
+    acme.list_fields("")
+        .await
+        .assert_error(503, "service_unavailable");
+    assert_eq!(acme.list_fields("").await.status, 200);
+}
+
+#[tokio::test]
+async fn status_fault_sends_retry_after_as_an_http_date() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    server.faults().push(
+        Fault::status("getContactByEmail", 503)
+            .retry_after_http_date(2)
+            .times(2),
+    );
+    let before = SystemTime::now();
+    let a = acme.get("a@example.com").await;
+    a.assert_error(503, "service_unavailable");
+    let value = a.headers.get("retry-after").unwrap().to_str().unwrap();
+    assert!(value.ends_with(" GMT"), "{value}");
+    let date = httpdate::parse_http_date(value).unwrap();
+    let ahead = date.duration_since(before).unwrap();
+    // Rounded up to a whole second: 2 s at least, under 3 s (plus slack for the request).
+    assert!(ahead >= Duration::from_secs(2), "{ahead:?}");
+    assert!(ahead <= Duration::from_millis(3_500), "{ahead:?}");
+    // Through the admin route.
+    let c = client();
+    send(c.delete(format!("{}/__fake/faults", server.base_url()))).await;
+    let queued = send(
+        c.post(format!("{}/__fake/faults", server.base_url()))
+            .json(&json!({"operation": "getContactByEmail", "status": 503, "retryAfterDate": 60})),
+    )
+    .await;
+    assert_eq!(queued.status, 201, "{:?}", queued.body);
+    assert_eq!(queued.body["queued"]["retryAfterDate"], 60);
+    let a = acme.get("a@example.com").await;
+    let date =
+        httpdate::parse_http_date(a.headers.get("retry-after").unwrap().to_str().unwrap()).unwrap();
+    let ahead = date.duration_since(SystemTime::now()).unwrap();
+    assert!(
+        ahead > Duration::from_secs(58) && ahead <= Duration::from_secs(61),
+        "{ahead:?}"
+    );
+    // Seconds still work and replace a date set before.
+    server.faults().push(
+        Fault::status("getContactByEmail", 503)
+            .retry_after_http_date(5)
+            .retry_after(1),
+    );
+    assert_eq!(
+        acme.get("a@example.com")
+            .await
+            .headers
+            .get("retry-after")
+            .unwrap(),
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn admin_route_rejects_out_of_range_numbers() {
+    let server = start().await;
+    let c = client();
+    let url = format!("{}/__fake/faults", server.base_url());
+    for bad in [
+        json!({"status": 503, "times": 0}),
+        json!({"status": 503, "times": 4_294_967_296_u64}),
+        json!({"kind": "latency", "delayMs": 600_001}),
+        json!({"status": 503, "delayMs": u64::MAX}),
+        json!({"status": 503, "retryAfterDate": 31_536_001}),
+        json!({"status": 503, "retryAfter": 1, "retryAfterDate": 1}),
+        json!({"operation": "upsertcontact", "status": 503}),
+    ] {
+        let a = send(c.post(&url).json(&bad)).await;
+        a.assert_error(400, "bad_request");
+        assert!(
+            a.body["error"]["message"].as_str().unwrap().len() > 10,
+            "{bad}"
+        );
+    }
+    assert!(server.faults().pending().is_empty());
+    // The bounds themselves are accepted.
+    for good in [
+        json!({"status": 503, "times": 4_294_967_295_u64}),
+        json!({"kind": "latency", "delayMs": 600_000}),
+        json!({"status": 503, "retryAfterDate": 31_536_000}),
+    ] {
+        assert_eq!(send(c.post(&url).json(&good)).await.status, 201, "{good}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "unknown operation \"upsertcontact\"")]
+fn pushing_a_fault_for_an_unknown_operation_panics() {
+    Faults::default().push(Fault::status("upsertcontact", 503));
+}
+
+#[test]
+fn try_push_reports_an_unknown_operation_and_queues_nothing() {
+    let faults = Faults::default();
+    let err = faults
+        .try_push(Fault::latency("getContact", Duration::from_millis(1)))
+        .unwrap_err();
+    assert_eq!(err.0, "getContact");
+    assert!(err.to_string().contains("getContactByEmail"), "{err}");
+    assert!(faults.pending().is_empty());
+    for op in minimo_fake::OPERATION_IDS.into_iter().chain(["*", "any"]) {
+        faults.try_push(Fault::drop_connection(op)).unwrap();
+    }
+    assert_eq!(faults.pending().len(), 8);
 }

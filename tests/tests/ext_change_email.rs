@@ -330,3 +330,25 @@ async fn change_email_that_differs_only_in_case_updates_the_spelling_once() {
     );
     assert_eq!(statuses(&fake, "updateContactById"), [Some(200)]);
 }
+
+#[tokio::test]
+async fn change_email_from_an_email_that_never_existed_to_a_taken_one_reports_the_holder() {
+    // Documented: with no history, a typo in `old` while `new` exists reads as already applied;
+    // the id tells the caller which contact holds the new email.
+    let fake = fake().await;
+    let holder = fake
+        .store()
+        .insert_contact(COMPANY, ContactSeed::email("jane.doe@example.com"));
+    let minimo = client(&fake.base_url());
+    let outcome = minimo
+        .change_email("jnae@example.com", "jane.doe@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        EmailChange::AlreadyApplied {
+            id: ContactId::new(holder.id)
+        }
+    );
+    assert!(fake.journal().for_operation("updateContactById").is_empty());
+}

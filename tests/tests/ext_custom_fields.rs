@@ -114,6 +114,7 @@ async fn ensure_custom_fields_run_again_creates_nothing() {
             created: Vec::new(),
             unchanged: KEYS.map(str::to_owned).to_vec(),
             mismatched: Vec::new(),
+            options_differ: Vec::new(),
         }
     );
     assert_eq!(fake.store().custom_fields(COMPANY), before);
@@ -301,4 +302,48 @@ async fn creating_an_existing_key_is_a_conflict_whatever_its_case() {
     let stored = fake.store().custom_fields(COMPANY);
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].field_type, "text");
+}
+
+#[tokio::test]
+async fn a_select_field_with_other_options_is_reported_and_left_alone() {
+    let server = fake().await;
+    let plan = server
+        .store()
+        .insert_custom_field(
+            COMPANY,
+            CustomFieldSeed::new("PLAN_TIER", "Plan tier", "select").options(["Free", "Pro"]),
+        )
+        .unwrap();
+    let minimo = client(&server.base_url());
+    let report = minimo.ensure_custom_fields::<Profile>().await.unwrap();
+    assert_eq!(keys(&report.options_differ), ["PLAN_TIER"]);
+    assert!(!keys(&report.unchanged).contains(&"PLAN_TIER"));
+    assert!(!report.is_consistent());
+    assert!(
+        server.store().custom_fields(COMPANY).contains(&plan),
+        "PLAN_TIER untouched"
+    );
+
+    // The same options in another order are the same field.
+    let other = fake().await;
+    other
+        .store()
+        .insert_custom_field(
+            COMPANY,
+            CustomFieldSeed::new("PLAN_TIER", "Plan tier", "select").options([
+                "Enterprise",
+                "Free",
+                "Pro",
+            ]),
+        )
+        .unwrap();
+    let report = client(&other.base_url())
+        .ensure_custom_fields::<Profile>()
+        .await
+        .unwrap();
+    assert!(
+        report.unchanged.iter().any(|k| k == "PLAN_TIER"),
+        "{report:?}"
+    );
+    assert!(report.is_consistent());
 }

@@ -552,6 +552,35 @@ async fn retry_after_on_a_503_is_honoured_for_a_get() {
 }
 
 #[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let fake = fake().await;
+    fake.store()
+        .insert_contact(COMPANY, ContactSeed::email("jane@example.com"));
+    // The fake rounds the date up to a whole second, so it is 2 to 3 s ahead when sent.
+    fake.faults()
+        .push(Fault::status("getContactByEmail", 503).retry_after_http_date(2));
+    let minimo = client_with(
+        &fake.base_url(),
+        RetryPolicy {
+            max_retry_after: Duration::from_secs(5),
+            ..policy(3, 20)
+        },
+        Duration::from_secs(10),
+    );
+    let jane = minimo.get_by_email("jane@example.com").await.unwrap();
+    assert_eq!(jane.unwrap().email.as_deref(), Some("jane@example.com"));
+    assert_eq!(statuses(&fake, "getContactByEmail"), [Some(503), Some(200)]);
+    let entries = fake.journal().for_operation("getContactByEmail");
+    let gap = entries[1]
+        .started_at
+        .duration_since(entries[0].started_at)
+        .unwrap();
+    // HTTP dates have a one-second resolution: allow for truncation, not for the backoff.
+    assert!(gap >= Duration::from_millis(1_000), "waited only {gap:?}");
+    assert!(gap < Duration::from_secs(5), "waited {gap:?}");
+}
+
+#[tokio::test]
 async fn a_retry_after_beyond_max_retry_after_stops_retrying() {
     let fake = fake().await;
     fake.faults().push(
@@ -611,10 +640,18 @@ async fn one_deadline_covers_every_attempt_and_wait() {
         },
         Duration::from_millis(700),
     );
+    let started = std::time::Instant::now();
     let error = minimo
         .get_by_email("jane@example.com")
         .await
         .expect_err("deadline");
+    // Not a speed check: without the deadline the ten attempts take at least 2.45 s, so a
+    // call that returns well before that was cut by the deadline.
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(2000),
+        "the deadline did not cut the call: {elapsed:?}"
+    );
     assert!(
         matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Server),
         "{error:?}"

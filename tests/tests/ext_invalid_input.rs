@@ -130,7 +130,7 @@ async fn invalid_contact_input_never_reaches_the_wire() {
 async fn invalid_custom_field_definitions_never_reach_the_wire() {
     let fake = fake().await;
     let minimo = client(&fake.base_url());
-    for key in ["1PLAN", "PLAN-TIER", "", "plan tier", "pläne", "_PLAN"] {
+    for key in ["", "plan tier", "PLAN\tTIER", "PLAN\n"] {
         let error = minimo
             .custom_fields()
             .create(NewCustomField::new(key, "Plan", FieldType::Text))

@@ -6,47 +6,18 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{COMPANY, KEY, SECRET, UNKNOWN_KEY, client, client_with_key, fake, fast_policy};
+use common::{
+    Buffer, COMPANY, KEY, SECRET, UNKNOWN_KEY, client, client_with_key, fake, fast_policy,
+};
 use minimo_ext::{
     ContactId, ContactInput, ContactPatch, FieldType, MarketingConsent, Minimo, NewCustomField,
 };
 use minimo_fake::{ContactSeed, Fault};
 use serde::Serialize;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-/// An in-memory sink for the fmt subscriber.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// reqwest logs through the `log` crate: this logger keeps every record of this process.
 struct MemoryLogger;

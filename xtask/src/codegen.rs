@@ -16,6 +16,14 @@ pub const SPEC_30: &str = "openapi/minimo-contacts.3.0.json";
 /// Workspace-relative path of the generated client.
 pub const GENERATED: &str = "minimo-api/src/generated.rs";
 
+/// Schemas replaced by handwritten types in `minimo-api/src/pii.rs`, whose Debug output masks
+/// the personal data they hold.
+pub const PII_TYPES: &[(&str, &str)] = &[
+    ("EmailAddress", "crate::pii::EmailAddress"),
+    ("PhoneNumber", "crate::pii::PhoneNumber"),
+    ("CustomFieldValues", "crate::pii::CustomFieldValues"),
+];
+
 /// Why the spec could not be turned into a client.
 #[derive(Debug)]
 pub enum Error {
@@ -147,6 +155,10 @@ fn render_client(openapi: &openapiv3::OpenAPI, spec_sha256: &str) -> Result<Stri
                 .map_err(|e| Error::Generator(format!("{e:?}")))?,
         )
         .with_derive("PartialEq");
+    // Personal data gets types whose Debug output is masked (minimo-api/src/pii.rs).
+    for (schema, rust_type) in PII_TYPES {
+        settings.with_replacement(schema, rust_type, std::iter::empty());
+    }
     let mut generator = progenitor::Generator::new(&settings);
     // progenitor asserts on some shapes the preflight does not know yet; a panic there must
     // still come out as an error, not abort the command.

@@ -70,7 +70,7 @@ fn run_codegen(check: bool) -> Result<(), String> {
     println!(
         "codegen took {} ms (spec sha256 {})",
         elapsed.as_millis(),
-        &outputs.spec_sha256[..12]
+        outputs.spec_sha256.get(..12).unwrap_or_default()
     );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Masking of personal data (emails, phone numbers) for logs, traces and error messages.
 //!
 //! Masked forms keep just enough to recognise a value in a trace you already hold:
-//! `jane.doe@example.com` -> `j***@example.com`, `+393391234567` -> `+39*******67`.
+//! `jane.doe@example.com` -> `j***@example.com`, `+393391234567` -> `+39********67`.
 
 /// Masks an email address: the first character of the local part, then `***`, then the
 /// domain. Anything without an `@` is masked whole.
@@ -83,13 +83,14 @@ pub fn mask_text(text: &str) -> String {
     out
 }
 
+/// A token of 7 or more digits, possibly with `+`, `-`, `.`, `/` between them: a phone number
+/// in any common spelling (`+393391234567`, `0039-339-1234567`, `3391234567`).
 fn looks_like_phone(token: &str) -> bool {
     let digits = token.chars().filter(char::is_ascii_digit).count();
     digits >= 7
         && token
             .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
-        && token.starts_with('+')
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '/'))
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -140,6 +141,16 @@ mod tests {
             mask_path("/public/v1/contacts/42"),
             "/public/v1/contacts/42"
         );
+    }
+
+    #[test]
+    fn text_masks_phones_without_a_plus_and_in_pieces() {
+        assert_eq!(mask_text("call 3391234567 now"), "call 339*****67 now");
+        assert_eq!(mask_text("0039-339-1234567"), "003***********67");
+        // Split by spaces, each long run of digits is still masked.
+        assert_eq!(mask_text("+39 339 1234567"), "+39 339 ***");
+        // Short numbers (ids, counts) are kept.
+        assert_eq!(mask_text("contact 42 of 123456"), "contact 42 of 123456");
     }
 
     #[test]

@@ -186,9 +186,10 @@ impl ClientHooks<Runtime> for Client {
         let runtime = self.inner();
         let policy = runtime.retry_policy();
         let class = RetryClass::for_operation(info.operation_id, request.method());
+        // A deadline too far away to represent (`Duration::MAX`) means no deadline.
         let deadline = runtime
             .call_timeout()
-            .map(|timeout| Instant::now() + timeout);
+            .and_then(|timeout| Instant::now().checked_add(timeout));
         let method = request.method().clone();
         let path = mask_path(request.url().path());
         let mut request = request;
@@ -256,7 +257,11 @@ impl ClientHooks<Runtime> for Client {
             let Some(wait) = policy.wait(attempt, retry_after) else {
                 return result;
             };
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+            if deadline.is_some_and(|deadline| {
+                Instant::now()
+                    .checked_add(wait)
+                    .is_none_or(|woken| woken >= deadline)
+            }) {
                 return result;
             }
             span.in_scope(|| tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying"));

@@ -4,9 +4,9 @@
 //!
 //! | operation | class | retried on |
 //! |---|---|---|
-//! | `getContactByEmail`, `listCustomFields` (GET) | [`RetryClass::Idempotent`] | 429, 500, 502, 503, 504, timeouts, connection errors |
+//! | `getContactByEmail`, `listCustomFields` (GET) | [`RetryClass::Idempotent`] | 408, 429, 500, 502, 503, 504, timeouts, connection errors |
 //! | `updateContactById` (PUT), `deleteContact` (DELETE) | [`RetryClass::Idempotent`] | the same |
-//! | `upsertContact` (POST) | [`RetryClass::NotProcessed`] | 429, and failures to connect |
+//! | `upsertContact` (POST) | [`RetryClass::NotProcessed`] | 408, 429, and failures to connect |
 //! | `createCustomField` (POST) | [`RetryClass::NotProcessed`] | the same |
 //!
 //! Why the upsert is narrower: repeating a PUT or a DELETE leaves the server as one call would,
@@ -14,8 +14,8 @@
 //! fired its automations. After a timeout, a dropped connection or a 5xx we cannot know whether it
 //! did, so retrying could create a second contact (an upsert by phone racing an email change) or
 //! send a welcome message twice. A 429 is answered before any processing (`rate_limit_exceeded`),
-//! and a failure to connect means the request never left: those two are the only cases where a
-//! retry cannot do anything twice. Callers who know better (an upsert keyed by an email that
+//! a 408 says the server gave up waiting for the request, and a failure to connect means the
+//! request never left: those are the only cases where a retry cannot do anything twice. Callers who know better (an upsert keyed by an email that
 //! cannot match twice) can retry the call themselves.
 
 use reqwest::StatusCode;
@@ -24,11 +24,11 @@ use std::time::{Duration, SystemTime};
 /// How an operation may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryClass {
-    /// Repeating the request changes nothing more than sending it once: retried on 429, 5xx
-    /// gateway and server errors, timeouts and connection errors.
+    /// Repeating the request changes nothing more than sending it once: retried on 408, 429,
+    /// 5xx gateway and server errors, timeouts and connection errors.
     Idempotent,
     /// Repeating could act twice: retried only when the server certainly did not process the
-    /// request (429, or the connection was never established).
+    /// request (408, 429, or the connection was never established).
     NotProcessed,
 }
 
@@ -50,8 +50,8 @@ impl RetryClass {
     /// Whether a response with this status may be retried.
     pub fn retries_status(self, status: StatusCode) -> bool {
         match self {
-            RetryClass::Idempotent => matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504),
-            RetryClass::NotProcessed => status == StatusCode::TOO_MANY_REQUESTS,
+            RetryClass::Idempotent => matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504),
+            RetryClass::NotProcessed => matches!(status.as_u16(), 408 | 429),
         }
     }
 
@@ -200,6 +200,7 @@ mod tests {
         let class = RetryClass::for_operation("upsert_contact", &post);
         assert_eq!(class, RetryClass::NotProcessed);
         assert!(class.retries_status(StatusCode::TOO_MANY_REQUESTS));
+        assert!(class.retries_status(StatusCode::REQUEST_TIMEOUT));
         for status in [500, 502, 503, 504] {
             assert!(!class.retries_status(StatusCode::from_u16(status).unwrap_or_default()));
         }

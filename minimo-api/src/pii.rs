@@ -1,0 +1,119 @@
+//! Types for the personal data contacts carry, used by the generated code in place of plain
+//! strings and maps (see `PII_TYPES` in `xtask/src/codegen.rs`).
+//!
+//! They serialize exactly as the strings and maps they wrap, but their `Debug` output is
+//! masked (`j***@example.com`, `+39********67`, custom field keys without values), so a
+//! generated request or response printed with `{:?}` leaks nothing. There is deliberately no
+//! `Display`: reading the value is an explicit [`as_str`](EmailAddress::as_str).
+
+use crate::runtime::{mask_email, mask_phone};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+macro_rules! masked_string {
+    ($(#[$doc:meta])* $name:ident, $mask:path) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The value, unmasked.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The value, unmasked.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                $name(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                $name(value.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), $mask(&self.0))
+            }
+        }
+    };
+}
+
+masked_string!(
+    /// An email address; Debug shows `j***@example.com`.
+    EmailAddress,
+    mask_email
+);
+
+masked_string!(
+    /// A phone number (E.164); Debug shows `+39********67`.
+    PhoneNumber,
+    mask_phone
+);
+
+/// Custom field values by key; Debug lists the keys only (values may be personal data such
+/// as names).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomFieldValues(pub Map<String, Value>);
+
+impl CustomFieldValues {
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Map<String, Value>> for CustomFieldValues {
+    fn from(values: Map<String, Value>) -> Self {
+        CustomFieldValues(values)
+    }
+}
+
+impl fmt::Debug for CustomFieldValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CustomFieldValues")
+            .field(&self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_masked_and_serde_is_transparent() {
+        let email = EmailAddress::from("jane@example.com");
+        assert_eq!(format!("{email:?}"), "EmailAddress(j***@example.com)");
+        assert_eq!(
+            serde_json::to_string(&email).ok().as_deref(),
+            Some("\"jane@example.com\"")
+        );
+        let phone: Option<PhoneNumber> = serde_json::from_str("\"+393391234567\"").ok();
+        assert_eq!(format!("{phone:?}"), "Some(PhoneNumber(+39********67))");
+        let values: CustomFieldValues =
+            serde_json::from_str(r#"{"FIRST_NAME": "Jane"}"#).unwrap_or_default();
+        assert_eq!(
+            format!("{values:?}"),
+            r#"CustomFieldValues(["FIRST_NAME"])"#
+        );
+    }
+}
