@@ -91,6 +91,7 @@ pub fn assert_one_line(text: &str) {
 pub struct Canned {
     base_url: String,
     hits: Arc<AtomicUsize>,
+    heads: Arc<std::sync::Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -115,14 +116,17 @@ impl Canned {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
-        let counter = hits.clone();
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counter, seen) = (hits.clone(), heads.clone());
         let response = Arc::new(response);
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let response = response.clone();
+                let (response, seen) = (response.clone(), seen.clone());
                 tokio::spawn(async move {
-                    read_request(&mut stream).await;
+                    if let Some(head) = read_request(&mut stream).await {
+                        seen.lock().unwrap().push(head);
+                    }
                     let _ = stream.write_all(&response).await;
                     let _ = stream.flush().await;
                     let _ = stream.shutdown().await;
@@ -132,6 +136,7 @@ impl Canned {
         Canned {
             base_url: format!("http://{addr}"),
             hits,
+            heads,
             task,
         }
     }
@@ -145,6 +150,11 @@ impl Canned {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+
+    /// The heads (request line and headers, lowercased) of the requests it read in full.
+    pub fn request_heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
 }
 
 impl Drop for Canned {
@@ -153,17 +163,18 @@ impl Drop for Canned {
     }
 }
 
-/// Reads one request: its head, then `content-length` bytes of body.
-async fn read_request(stream: &mut tokio::net::TcpStream) {
+/// Reads one request: its head, then `content-length` bytes of body. Returns the head,
+/// lowercased, when the whole request arrived.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await
         else {
-            return;
+            return None;
         };
         if n == 0 {
-            return;
+            return None;
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = find(&buf, b"\r\n\r\n") {
@@ -174,7 +185,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
             if buf.len() >= end + 4 + length {
-                return;
+                return Some(head);
             }
         }
     }
