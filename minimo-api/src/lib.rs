@@ -24,6 +24,15 @@
 //! # }
 //! ```
 
+//!
+//! # Personal data
+//!
+//! Emails, phones and custom field values in the generated types are held in the types of
+//! [`pii`], whose `Debug` output is masked. Two places hold raw text and should not be
+//! printed with `{:?}`: the request builder of `get_contact_by_email` (the email, a path
+//! parameter progenitor formats with `Display`) and [`types::ErrorBody`] (whatever the server
+//! wrote). `minimo-ext` masks both in what it shows.
+
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod generated;

@@ -70,7 +70,7 @@ impl fmt::Debug for MinimoBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MinimoBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "** redacted **"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &redacted_origin(&self.base_url))
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -135,7 +135,8 @@ impl MinimoBuilder {
     /// Uses this `reqwest::Client` (proxies, custom TLS roots...). The key and user agent are
     /// still added to each request. Its connect and read timeouts apply; its total request
     /// timeout does not, since each attempt's timeout is set from the call's deadline
-    /// ([`timeout`](Self::timeout)).
+    /// ([`timeout`](Self::timeout)). Build it with `redirect(Policy::none())` as the default
+    /// client is: a followed redirect turns the upsert's POST into a GET.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -175,8 +176,12 @@ impl MinimoBuilder {
         }
         let http = match self.http {
             Some(http) => http,
+            // Redirects are not followed: a 301/302 would turn the upsert into a GET and drop
+            // its body, and could lead to plain http. Off loopback, only https is spoken.
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .https_only(!is_loopback(&base_url))
                 .build()
                 .map_err(|e| {
                     Error::new(
@@ -225,6 +230,15 @@ fn check_base_url(text: &str) -> Result<Url> {
         other => Err(Error::invalid_input(format!(
             "the base URL's scheme `{other}` is not https"
         ))),
+    }
+}
+
+/// Scheme, host and port of a base URL not yet checked; no credentials, path or query (a
+/// misplaced key could sit there).
+fn redacted_origin(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(url) => url.origin().ascii_serialization(),
+        Err(_) => "(not a URL)".to_owned(),
     }
 }
 
@@ -508,6 +522,19 @@ mod tests {
         fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
         assert_send_sync_clone::<Minimo>();
         assert_eq!(std::mem::size_of::<Minimo>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn builder_debug_shows_only_the_origin_of_the_base_url() {
+        let builder = Minimo::builder()
+            .base_url("https://user:mn-acme-topsecret42@api.minimo.it/mn-acme-topsecret42?k=1");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("https://api.minimo.it"), "{shown}");
+        assert!(!shown.contains("topsecret42"), "{shown}");
+        assert!(
+            format!("{:?}", Minimo::builder().base_url("mn-acme-topsecret42"))
+                .contains("(not a URL)")
+        );
     }
 
     #[test]

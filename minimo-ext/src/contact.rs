@@ -1,6 +1,6 @@
 //! Contacts as this crate shows them, and the builders for creating and changing them.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, serde_problem};
 use crate::validate;
 use minimo_api::pii::{CustomFieldValues, EmailAddress, PhoneNumber};
 use minimo_api::runtime::{mask_email, mask_phone};
@@ -50,7 +50,7 @@ impl TryFrom<&types::ContactIdText> for ContactId {
                 text.trim().parse().map(ContactId).map_err(|_| {
                     Error::new(
                         ErrorKind::Decode,
-                        format!("contact id `{text}` is not an integer"),
+                        "the upsert answered a contact id that is not an integer",
                     )
                 })
             }
@@ -387,7 +387,11 @@ impl Contact {
             T::deserialize(value).map_err(|e| {
                 Error::new(
                     ErrorKind::Decode,
-                    format!("custom field `{key}` is not the type asked for: {e}"),
+                    format!(
+                        "custom field `{key}` is not a `{}` ({})",
+                        std::any::type_name::<T>(),
+                        serde_problem(&e)
+                    ),
                 )
             })
         })
@@ -399,7 +403,11 @@ impl Contact {
         T::deserialize(&Value::Object(self.custom_fields.clone())).map_err(|e| {
             Error::new(
                 ErrorKind::Decode,
-                format!("custom fields do not match the type asked for: {e}"),
+                format!(
+                    "custom fields do not match `{}` ({})",
+                    std::any::type_name::<T>(),
+                    serde_problem(&e)
+                ),
             )
         })
     }
@@ -437,5 +445,48 @@ impl fmt::Debug for Contact {
             .field("company", &self.company)
             .field("deleted", &self.deleted)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_custom_field_of_another_type_is_an_error_that_does_not_quote_the_value() {
+        let contact = Contact::from(types::Contact {
+            id: 1,
+            company: None,
+            custom_fields: Some(CustomFieldValues(
+                serde_json::json!({"FIRST_NAME": "Jane Rossi"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
+            deleted: None,
+            email: None,
+            external_connection_id: None,
+            external_id: None,
+            phone: None,
+            source: None,
+            status: None,
+        });
+        let error = contact
+            .custom_field::<u32>("FIRST_NAME")
+            .and_then(Result::err)
+            .map(|e| e.to_string());
+        let shown = error.unwrap_or_default();
+        assert!(
+            shown.contains("custom field `FIRST_NAME` is not a `u32`"),
+            "{shown}"
+        );
+        assert!(!shown.contains("Jane"), "{shown}");
+        assert_eq!(
+            contact
+                .custom_field::<String>("FIRST_NAME")
+                .and_then(Result::ok)
+                .as_deref(),
+            Some("Jane Rossi")
+        );
     }
 }

@@ -28,7 +28,8 @@ pub enum ErrorKind {
     Server,
     /// The call's deadline passed before an answer came, or the server answered 408.
     Timeout,
-    /// The connection failed or broke (DNS, connect, reset, truncated body).
+    /// The connection failed or broke (DNS, connect, reset, truncated body), or the request
+    /// was redirected (3xx: redirects are not followed; check the base URL).
     Transport,
     /// The server answered with a body that does not match the API description.
     Decode,
@@ -56,6 +57,7 @@ impl ErrorKind {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
+            300..=399 => ErrorKind::Transport,
             409 => ErrorKind::Conflict,
             408 => ErrorKind::Timeout,
             429 => ErrorKind::RateLimited,
@@ -170,13 +172,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 const MAX_MESSAGE: usize = 500;
 
 impl Error {
+    /// An error with a message this crate wrote: it names what is wrong and never holds the
+    /// values involved, so it is kept as is (contact ids stay readable).
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             inner: Box::new(Inner {
                 kind,
                 status: None,
                 code: None,
-                message: clip(&mask_text(&one_line(&message.into()))),
+                message: clip(&one_line(&message.into())),
                 details: None,
                 request_id: None,
                 attempts: 0,
@@ -184,6 +188,12 @@ impl Error {
                 source: None,
             }),
         }
+    }
+
+    /// An error whose message comes from elsewhere (a server, a transport library): emails
+    /// and phone numbers in it are masked.
+    fn remote(kind: ErrorKind, message: &str) -> Self {
+        Error::new(kind, mask_text(message))
     }
 
     /// An error for input rejected before sending.
@@ -257,7 +267,8 @@ impl Error {
     /// timeouts, transport failures). The client already retried within its policy.
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
-            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Transport => true,
+            ErrorKind::Transport => !matches!(self.inner.status, Some(300..=399)),
+            ErrorKind::RateLimited | ErrorKind::Timeout => true,
             ErrorKind::Server => !matches!(self.inner.status, Some(501 | 505)),
             _ => false,
         }
@@ -283,7 +294,7 @@ impl Error {
                     ErrorKind::Transport
                 };
                 let e = e.without_url();
-                Error::new(kind, error_chain(&e)).with_source(e)
+                Error::remote(kind, &error_chain(&e)).with_source(e)
             }
             Api::InvalidResponsePayload(_, e) => match report.status.map(|s| s.as_u16()) {
                 Some(status) if status >= 400 => Error::new(
@@ -292,17 +303,20 @@ impl Error {
                 ),
                 _ => Error::new(
                     ErrorKind::Decode,
-                    format!("response body does not match the API description: {e}"),
+                    format!(
+                        "response body does not match the API description ({})",
+                        serde_problem(&e)
+                    ),
                 ),
             },
             Api::UnexpectedResponse(response) => Error::from_unexpected(response).await,
-            Api::Custom(message) => Error::new(ErrorKind::Transport, message),
+            Api::Custom(message) => Error::remote(ErrorKind::Transport, &message),
         };
         error.with_report(&report)
     }
 
     fn from_envelope(status: u16, body: types::ErrorBody) -> Self {
-        let mut error = Error::new(ErrorKind::from_status(status), body.message)
+        let mut error = Error::remote(ErrorKind::from_status(status), &body.message)
             .with_code(ErrorCode::from(body.code.as_str()));
         error.inner.status = Some(status);
         if !body.details.is_empty() {
@@ -337,7 +351,13 @@ impl Error {
             _ => {
                 let mut error = Error::new(
                     ErrorKind::from_status(status),
-                    format!("HTTP {status} with no error envelope"),
+                    if (300..400).contains(&status) {
+                        format!(
+                            "HTTP {status}: the request was redirected (redirects are not followed; check the base URL)"
+                        )
+                    } else {
+                        format!("HTTP {status} with no error envelope")
+                    },
                 );
                 error.inner.status = Some(status);
                 error
@@ -348,6 +368,22 @@ impl Error {
 
 /// Replaces control characters (line breaks, tabs...) a server message may hold by spaces,
 /// so that Display stays one line (and a message cannot forge extra log lines).
+/// Where and what kind of JSON problem, without serde's message: that quotes the offending
+/// value, which may be personal data.
+pub(crate) fn serde_problem(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected value or type",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    if error.line() == 0 {
+        kind.to_owned()
+    } else {
+        format!("{kind} at line {}, column {}", error.line(), error.column())
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -430,5 +466,35 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_messages_keep_contact_ids_while_server_text_is_masked() {
+        let ours = Error::new(
+            ErrorKind::Conflict,
+            "the new email is already used by contact 12345678",
+        );
+        assert!(ours.message().ends_with("contact 12345678"), "{ours}");
+        let theirs = Error::remote(
+            ErrorKind::Validation,
+            "jane@example.com or +393391234567 is taken",
+        );
+        assert_eq!(
+            theirs.message(),
+            "j***@example.com or +39********67 is taken"
+        );
+    }
+
+    #[test]
+    fn serde_problems_never_quote_the_value() {
+        let error = serde_json::from_str::<u32>("\"Jane Rossi\"").err();
+        let described = error.as_ref().map(serde_problem).unwrap_or_default();
+        assert_eq!(described, "unexpected value or type at line 1, column 12");
+        assert!(!described.contains("Jane"));
     }
 }

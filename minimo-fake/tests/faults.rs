@@ -9,28 +9,81 @@ use common::{ACME, Api, GLOBEX, builder, client, send, start};
 use minimo_fake::{ApiKey, Fault, FaultKind, Faults, Permission};
 use serde_json::json;
 
-#[tokio::test]
-async fn rate_limit_answers_429_with_retry_after() {
-    let server = builder().rate_limit(1.0, 2).start().await.unwrap();
-    let acme = Api::new(&server, ACME);
-    assert_eq!(acme.list_fields("").await.status, 200);
-    assert_eq!(acme.list_fields("").await.status, 200);
-    let limited = acme.list_fields("").await;
-    limited.assert_error(429, "rate_limit_exceeded");
-    let retry: u64 = limited
+/// The `Retry-After` seconds of a 429.
+fn retry_after_secs(answer: &common::Answer) -> u64 {
+    answer
         .headers
         .get("retry-after")
         .unwrap()
         .to_str()
         .unwrap()
         .parse()
-        .unwrap();
-    assert!(retry >= 1);
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    // 0.01 requests/s: a token comes back only after 100 s, so the third request is limited
+    // however slowly the requests are sent.
+    let server = builder().rate_limit(0.01, 2).start().await.unwrap();
+    let acme = Api::new(&server, ACME);
+    let t = Instant::now();
+    assert_eq!(acme.list_fields("").await.status, 200);
+    assert_eq!(acme.list_fields("").await.status, 200);
+    let limited = acme.list_fields("").await;
+    let spent = t.elapsed();
+    limited.assert_error(429, "rate_limit_exceeded");
+    // The wait is what the bucket lacks: 100 s for a whole token, less what refilled since
+    // the first request (at most the time measured here around the three requests).
+    let retry = retry_after_secs(&limited);
+    assert!(retry <= 100, "{retry}");
+    assert!(
+        retry >= 100_u64.saturating_sub(spent.as_secs() + 1).max(1),
+        "{retry} after {spent:?}"
+    );
     // Buckets are per key.
     assert_eq!(Api::new(&server, GLOBEX).list_fields("").await.status, 200);
-    // After the advertised wait, requests go through again.
-    tokio::time::sleep(Duration::from_secs(retry)).await;
-    assert_eq!(acme.list_fields("").await.status, 200);
+    // Still limited: nothing refilled the bucket.
+    acme.list_fields("")
+        .await
+        .assert_error(429, "rate_limit_exceeded");
+}
+
+#[tokio::test]
+async fn rate_limited_key_is_served_again_once_its_bucket_refills() {
+    // 5 requests/s with a bucket of 1: two requests within 200 ms exhaust it. Whether they
+    // do depends on the machine's speed, so send until one is limited (bounded), then poll
+    // until the refill lets a request through (bounded). No window needs to be hit.
+    let server = builder().rate_limit(5.0, 1).start().await.unwrap();
+    let acme = Api::new(&server, ACME);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let limited = loop {
+        let a = acme.list_fields("").await;
+        if a.status == 429 {
+            break a;
+        }
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert!(
+            Instant::now() < deadline,
+            "never rate limited at 5 requests/s with a bucket of 1"
+        );
+    };
+    limited.assert_error(429, "rate_limit_exceeded");
+    // Less than one token is missing, refilled at 5 per second: under 1 s, rounded up.
+    assert_eq!(retry_after_secs(&limited), 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let a = acme.list_fields("").await;
+        if a.status == 200 {
+            break;
+        }
+        a.assert_error(429, "rate_limit_exceeded");
+        assert!(
+            Instant::now() < deadline,
+            "the bucket never refilled: still 429 after 20 s at 5 requests/s"
+        );
+    }
 }
 
 #[tokio::test]
@@ -231,6 +284,7 @@ async fn truncated_and_invalid_json_bodies_keep_the_success_status() {
 async fn journal_records_operations_masked_and_without_keys() {
     let server = start().await;
     let acme = Api::new(&server, ACME);
+    let t = Instant::now();
     acme.upsert(json!({"email": "journal.person@example.com"}))
         .await;
     acme.get("journal.person%40example.com").await;
@@ -244,6 +298,7 @@ async fn journal_records_operations_masked_and_without_keys() {
         server.base_url()
     )))
     .await;
+    let spent = t.elapsed();
     let entries = server.journal().entries();
     assert_eq!(entries.len(), 4);
     assert_eq!(entries[0].operation.as_deref(), Some("upsertContact"));
@@ -259,7 +314,11 @@ async fn journal_records_operations_masked_and_without_keys() {
     assert_eq!(entries[3].operation, None);
     assert_eq!(entries[3].path, "/elsewhere/{email}");
     assert!(entries[0].started_at <= entries[1].started_at);
-    assert!(entries.iter().all(|e| e.duration < Duration::from_secs(5)));
+    // Each request was handled within the time the client spent on all four.
+    assert!(
+        entries.iter().all(|e| e.duration <= spent),
+        "{entries:?} within {spent:?}"
+    );
     let dump = format!("{entries:?}");
     assert!(
         !dump.contains("journal.person") && !dump.contains("s3cret") && !dump.contains("x@example"),
@@ -384,23 +443,61 @@ async fn reset_clears_state_and_reseeds_system_fields() {
     );
 }
 
+/// Whether the server at `url` that knows `key` is gone. `key` must be known only to that
+/// server: a request that fails to connect, or an answer from another server that reused the
+/// port (a parallel test's fake answers 401 to this key), both mean "not this server"; a
+/// 2xx can only come from the server itself.
+async fn gone(url: &str, key: &str) -> bool {
+    match client().get(url).bearer_auth(key).send().await {
+        Err(_) => true,
+        Ok(resp) => !resp.status().is_success(),
+    }
+}
+
+/// A key that no other server of this test run accepts.
+fn unique_key(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("mn-{tag}-{}x{nanos}", std::process::id())
+}
+
 #[tokio::test]
 async fn shutdown_and_drop_stop_serving() {
-    let c = client();
-    let server = start().await;
+    let key = unique_key("shut");
+    let server = minimo_fake::FakeServer::builder()
+        .api_key(&key)
+        .start()
+        .await
+        .unwrap();
     let url = format!("{}/public/v1/custom-fields", server.base_url());
-    assert_eq!(
-        c.get(&url).bearer_auth(ACME).send().await.unwrap().status(),
-        200
+    assert!(
+        !gone(&url, &key).await,
+        "the server must serve before shutdown"
     );
+    // `shutdown` waits for the server task to end: no waiting needed.
     server.shutdown().await;
-    assert!(client().get(&url).bearer_auth(ACME).send().await.is_err());
+    assert!(gone(&url, &key).await, "still serving after shutdown");
 
-    let server = start().await;
+    let key = unique_key("drop");
+    let server = minimo_fake::FakeServer::builder()
+        .api_key(&key)
+        .start()
+        .await
+        .unwrap();
     let url = format!("{}/public/v1/custom-fields", server.base_url());
+    assert!(!gone(&url, &key).await, "the server must serve before drop");
+    // `drop` aborts the server task, which takes effect asynchronously: poll (bounded).
     drop(server);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(client().get(&url).bearer_auth(ACME).send().await.is_err());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !gone(&url, &key).await {
+        assert!(
+            Instant::now() < deadline,
+            "a dropped server still answers 2xx after 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]
@@ -421,17 +518,28 @@ async fn invalid_key_at_start_is_an_error_that_masks_the_secret() {
 
 #[tokio::test]
 async fn per_key_rate_limit_overrides_the_default() {
+    // A lax default that the other key gets, and a per-key limit of 0.01 requests/s (a
+    // token every 100 s) with a bucket of 1: the second request is limited however slowly
+    // it is sent.
     let server = minimo_fake::FakeServer::builder()
-        .key(minimo_fake::ApiKey::new(ACME).rate_limit(0.5, 1))
+        .key(minimo_fake::ApiKey::new(ACME).rate_limit(0.01, 1))
         .api_key(GLOBEX)
+        .rate_limit(1000.0, 1000)
         .start()
         .await
         .unwrap();
     let acme = Api::new(&server, ACME);
+    let t = Instant::now();
     assert_eq!(acme.list_fields("").await.status, 200);
     let limited = acme.list_fields("").await;
+    let spent = t.elapsed();
     limited.assert_error(429, "rate_limit_exceeded");
-    assert_eq!(limited.headers.get("retry-after").unwrap(), "2");
+    // The key's rate sets the wait: 100 s less what refilled between the two requests.
+    let retry = retry_after_secs(&limited);
+    assert!(
+        retry <= 100 && retry >= 100_u64.saturating_sub(spent.as_secs() + 1),
+        "{retry} after {spent:?}"
+    );
     for _ in 0..10 {
         assert_eq!(Api::new(&server, GLOBEX).list_fields("").await.status, 200);
     }
@@ -557,6 +665,21 @@ async fn a_body_fault_first_in_line_keeps_its_place() {
     assert_eq!(acme.list_fields("").await.status, 200);
 }
 
+/// How far `date` lies after the start of the request that `answer` answered, by the
+/// fake's journal, and the time the fake spent on that request.
+fn ahead_of_request(
+    server: &minimo_fake::FakeServer,
+    answer: &common::Answer,
+    date: SystemTime,
+) -> (Duration, Duration) {
+    let entry = server.journal().last().unwrap();
+    assert_eq!(entry.request_id, answer.request_id());
+    let ahead = date
+        .duration_since(entry.started_at)
+        .unwrap_or_else(|e| panic!("the date lies {:?} before the request", e.duration()));
+    (ahead, entry.duration)
+}
+
 #[tokio::test]
 async fn status_fault_sends_retry_after_as_an_http_date() {
     let server = start().await;
@@ -566,16 +689,22 @@ async fn status_fault_sends_retry_after_as_an_http_date() {
             .retry_after_http_date(2)
             .times(2),
     );
-    let before = SystemTime::now();
     let a = acme.get("a@example.com").await;
     a.assert_error(503, "service_unavailable");
     let value = a.headers.get("retry-after").unwrap().to_str().unwrap();
     assert!(value.ends_with(" GMT"), "{value}");
     let date = httpdate::parse_http_date(value).unwrap();
-    let ahead = date.duration_since(before).unwrap();
-    // Rounded up to a whole second: 2 s at least, under 3 s (plus slack for the request).
+    // Measured from the fake's own clock: the journal entry of this very request. The date
+    // is taken while the answer is built, between `started_at` and `started_at + duration`,
+    // then rounded up to a whole second: 2 s at least after `started_at`, under 3 s plus
+    // the handler time (with generous slack for a preemption between the fake's reads of
+    // its wall clock and its monotonic clock).
+    let (ahead, handler) = ahead_of_request(&server, &a, date);
     assert!(ahead >= Duration::from_secs(2), "{ahead:?}");
-    assert!(ahead <= Duration::from_millis(3_500), "{ahead:?}");
+    assert!(
+        ahead < Duration::from_secs(3) + handler + Duration::from_millis(500),
+        "{ahead:?} (handler {handler:?})"
+    );
     // Through the admin route.
     let c = client();
     send(c.delete(format!("{}/__fake/faults", server.base_url()))).await;
@@ -589,10 +718,11 @@ async fn status_fault_sends_retry_after_as_an_http_date() {
     let a = acme.get("a@example.com").await;
     let date =
         httpdate::parse_http_date(a.headers.get("retry-after").unwrap().to_str().unwrap()).unwrap();
-    let ahead = date.duration_since(SystemTime::now()).unwrap();
+    let (ahead, handler) = ahead_of_request(&server, &a, date);
     assert!(
-        ahead > Duration::from_secs(58) && ahead <= Duration::from_secs(61),
-        "{ahead:?}"
+        ahead >= Duration::from_secs(60)
+            && ahead < Duration::from_secs(61) + handler + Duration::from_millis(500),
+        "{ahead:?} (handler {handler:?})"
     );
     // Seconds still work and replace a date set before.
     server.faults().push(

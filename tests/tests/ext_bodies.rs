@@ -267,3 +267,26 @@ async fn a_404_without_the_api_envelope_is_an_error_not_a_missing_contact() {
     assert_typed(&error, ErrorKind::NotFound, Some(404));
     assert_eq!(error.code(), None);
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_the_upsert_is_not_turned_into_a_get() {
+    let server = Canned::raw(
+        b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .to_vec(),
+    )
+    .await;
+    let minimo = client(server.base_url());
+    let error = minimo
+        .upsert(ContactInput::with_email("jane@example.com"))
+        .await
+        .expect_err("a redirect is not an answer");
+    assert_typed(&error, ErrorKind::Transport, Some(302));
+    assert!(error.message().contains("redirected"), "{error}");
+    assert!(!error.is_retryable());
+    let heads = server.request_heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].starts_with("post /public/v1/contacts "),
+        "{heads:?}"
+    );
+}

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -24,15 +25,14 @@ fn rich_jane() -> ContactSeed {
         })
 }
 
-/// Waits until `done` holds (polling every 10 ms, at most 5 s).
+/// How long the fake holds the request during which a test deletes the contact: the delete
+/// is made as soon as the held request is seen, so this only has to outlast one delete on a
+/// loaded machine.
+const HOLD: Duration = Duration::from_secs(5);
+
+/// Waits until `done` holds (polling every 10 ms, at most 10 s).
 async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting until {what}");
+    common::until(what, Duration::from_secs(10), done).await;
 }
 
 #[tokio::test]
@@ -195,12 +195,10 @@ async fn change_email_survives_a_503_on_the_update_and_on_a_look_up() {
 async fn a_contact_deleted_between_the_look_up_and_the_update_is_restored_by_the_update() {
     let fake = fake().await;
     let jane = fake.store().insert_contact(COMPANY, rich_jane());
-    // The update waits 400 ms on the server before being handled; meanwhile another client
-    // deletes the contact over HTTP.
-    fake.faults().push(Fault::latency(
-        "updateContactById",
-        Duration::from_millis(400),
-    ));
+    // The update is held 5 s on the server before being handled; as soon as the fake has
+    // taken that fault (the update arrived), another client deletes the contact over HTTP.
+    fake.faults()
+        .push(Fault::latency("updateContactById", HOLD));
     let minimo = client(&fake.base_url());
     let flow = tokio::spawn({
         let minimo = minimo.clone();
@@ -217,6 +215,10 @@ async fn a_contact_deleted_between_the_look_up_and_the_update_is_restored_by_the
     let other = client(&fake.base_url());
     other.delete(ContactId::new(jane.id)).await.unwrap();
     assert!(fake.store().contact(jane.id).unwrap().deleted);
+    assert!(
+        fake.journal().for_operation("updateContactById").is_empty(),
+        "the delete landed while the update was held"
+    );
     let outcome = flow.await.unwrap().unwrap();
     assert_eq!(
         outcome,
@@ -248,10 +250,13 @@ async fn a_contact_deleted_between_the_look_up_and_the_update_is_restored_by_the
 
 #[tokio::test]
 async fn a_contact_deleted_after_the_update_fails_the_confirmation_with_not_found() {
-    // When the fake journals the successful update, it queues a 400 ms latency for the next
-    // look-up (the confirmation); during it the test deletes the contact over HTTP.
+    // When the fake journals the successful update, it queues a 5 s latency for the next
+    // look-up (the confirmation); as soon as the confirmation has taken it, the test deletes
+    // the contact over HTTP.
     let faults: Arc<OnceLock<Faults>> = Arc::new(OnceLock::new());
     let hook_faults = faults.clone();
+    let queued = Arc::new(AtomicBool::new(false));
+    let hook_queued = queued.clone();
     let fake: FakeServer = FakeServer::builder()
         .key(ApiKey::new(KEY).company(COMPANY))
         .on_request(move |entry| {
@@ -259,10 +264,8 @@ async fn a_contact_deleted_after_the_update_fails_the_confirmation_with_not_foun
                 && entry.status == Some(200)
                 && let Some(faults) = hook_faults.get()
             {
-                faults.push(Fault::latency(
-                    "getContactByEmail",
-                    Duration::from_millis(400),
-                ));
+                faults.push(Fault::latency("getContactByEmail", HOLD));
+                hook_queued.store(true, Ordering::SeqCst);
             }
         })
         .start()
@@ -279,15 +282,23 @@ async fn a_contact_deleted_after_the_update_fails_the_confirmation_with_not_foun
                 .await
         }
     });
+    // Queued, then taken: only the confirmation look-up comes after the update.
     until("the confirmation reached the server", || {
-        fake.journal().for_operation("updateContactById").len() == 1
-            && fake.faults().pending().is_empty()
+        queued.load(Ordering::SeqCst) && fake.faults().pending().is_empty()
     })
     .await;
     client(&fake.base_url())
         .delete(ContactId::new(jane.id))
         .await
         .unwrap();
+    // The held confirmation is journaled only once answered.
+    assert!(
+        fake.journal()
+            .for_operation("getContactByEmail")
+            .iter()
+            .all(|e| e.fault.is_none()),
+        "the delete landed while the confirmation was held"
+    );
     let error = flow.await.unwrap().expect_err("the confirmation fails");
     assert_eq!(error.kind(), ErrorKind::NotFound, "{error:?}");
     assert!(

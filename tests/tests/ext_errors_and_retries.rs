@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use common::{
     COMPANY, KEY, LIMITED_KEY, READ_ONLY_KEY, UNKNOWN_KEY, assert_one_line, client,
-    client_with_key, fake, fast_policy, statuses,
+    client_with_key, fake, fast_policy, refused_base_url, statuses, until,
 };
 use minimo_ext::{
     ContactId, ContactInput, ContactPatch, Error, ErrorCode, ErrorKind, FieldType, Minimo,
@@ -231,14 +231,17 @@ async fn an_unknown_error_code_is_kept_as_other() {
 async fn the_rate_limit_is_rate_limited_with_retry_after_and_not_waited_beyond_the_cap() {
     let fake = fake().await;
     // The limited key has one request in its bucket, refilled at 0.2 per second: the second
-    // request is told to come back in 5 s, more than this policy honours.
+    // request is told to come back in up to 5 s (less the time since the first, rounded up),
+    // more than this policy honours.
+    let policy = RetryPolicy {
+        max_retry_after: Duration::from_secs(1),
+        ..fast_policy()
+    };
+    let max_retry_after = policy.max_retry_after;
     let minimo = Minimo::builder()
         .api_key(LIMITED_KEY)
         .base_url(fake.base_url())
-        .retry_policy(RetryPolicy {
-            max_retry_after: Duration::from_secs(1),
-            ..fast_policy()
-        })
+        .retry_policy(policy)
         .build()
         .unwrap();
     minimo
@@ -257,7 +260,14 @@ async fn the_rate_limit_is_rate_limited_with_retry_after_and_not_waited_beyond_t
         ErrorCode::RateLimitExceeded,
         "Too many requests",
     );
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(5)));
+    // The fake computes the wait from the time elapsed since the first request: 5 s, or 4 s
+    // when the second came a second or more later (a loaded machine). Either is beyond the
+    // policy's cap, so the client gave up after one attempt.
+    let retry_after = error.retry_after().expect("a Retry-After");
+    assert!(
+        retry_after > max_retry_after && retry_after <= Duration::from_secs(5),
+        "Retry-After {retry_after:?}"
+    );
     assert_eq!(error.attempts(), 1);
     assert!(error.is_retryable());
     assert_eq!(statuses(&fake, "upsertContact"), [Some(200), Some(429)]);
@@ -265,12 +275,10 @@ async fn the_rate_limit_is_rate_limited_with_retry_after_and_not_waited_beyond_t
 
 #[tokio::test]
 async fn a_refused_connection_is_a_transport_error_retried_for_every_operation() {
-    // Bind a port, then free it: nothing listens there.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let minimo = client(&format!("http://127.0.0.1:{port}"));
+    // A port held by a socket that never listens: refused for the whole test, and no other
+    // test can bind it meanwhile.
+    let (_held, base_url) = refused_base_url();
+    let minimo = client(&base_url);
     let errors = [
         minimo
             .upsert(ContactInput::with_email("jane@example.com"))
@@ -461,26 +469,48 @@ async fn upsert_is_not_retried_on_a_dropped_connection() {
 #[tokio::test]
 async fn upsert_is_not_retried_after_a_timeout() {
     let fake = fake().await;
+    // The first upsert is held 3 s by the fake; the HTTP client gives up waiting for the
+    // answer after 500 ms (its read timeout), long before the call's 10 s deadline, so only
+    // the retry class can stop a second attempt (which the fake would answer at once).
     fake.faults()
-        .push(Fault::latency("upsertContact", Duration::from_millis(700)));
-    let minimo = client_with(&fake.base_url(), fast_policy(), Duration::from_millis(250));
+        .push(Fault::latency("upsertContact", Duration::from_secs(3)));
+    let http = reqwest::Client::builder()
+        .read_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let minimo = Minimo::builder()
+        .api_key(KEY)
+        .base_url(fake.base_url())
+        .retry_policy(fast_policy())
+        .timeout(Duration::from_secs(10))
+        .http_client(http)
+        .build()
+        .unwrap();
     let error = minimo
         .upsert(ContactInput::with_email("jane@example.com"))
         .await
         .expect_err("timeout");
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
     assert_eq!(error.status(), None);
-    assert_eq!(error.attempts(), 1);
+    assert_eq!(error.attempts(), 1, "{error:?}");
     assert!(error.is_retryable());
-    // The one attempt took the latency fault; the fake cancels a request whose client hung
-    // up, so that attempt is not journaled, while any second attempt would have been
-    // answered normally and journaled (and would have created the contact).
-    tokio::time::sleep(Duration::from_millis(900)).await;
-    assert!(
-        fake.faults().pending().is_empty(),
-        "the first attempt took the fault"
-    );
-    assert_eq!(fake.journal().for_operation("upsertContact").len(), 0);
+    // The call is over, so any second attempt has been answered (the fake journals before
+    // it answers). The first attempt took the latency fault: wait until the fake has taken it
+    // (it may see the request late on a loaded machine), then no upsert other than that held
+    // one may have reached the fake, and none created the contact.
+    until(
+        "the first attempt took the latency fault",
+        Duration::from_secs(10),
+        || fake.faults().pending().is_empty(),
+    )
+    .await;
+    let unscripted: Vec<_> = fake
+        .journal()
+        .for_operation("upsertContact")
+        .into_iter()
+        .filter(|e| e.fault.is_none())
+        .collect();
+    assert!(unscripted.is_empty(), "a second upsert: {unscripted:?}");
     assert!(fake.store().contacts(COMPANY).is_empty());
 }
 
@@ -623,46 +653,62 @@ async fn latency_longer_than_the_timeout_is_a_timeout() {
 #[tokio::test]
 async fn one_deadline_covers_every_attempt_and_wait() {
     let fake = fake().await;
-    // Each attempt takes 200 ms and fails; waits are 50 ms. Ten attempts would need more
-    // than 2 s, the call has 700 ms for all of them.
+    // Each attempt takes at least 500 ms (the fake's delay) and fails; waits are 50 ms. Ten
+    // attempts need at least 10 x 500 + 9 x 50 ms = 5.45 s; the call has 1.5 s for all.
+    const ATTEMPTS: u32 = 10;
+    let delay = Duration::from_millis(500);
+    let backoff = Duration::from_millis(50);
+    let no_deadline_total = delay * ATTEMPTS + backoff * (ATTEMPTS - 1);
     fake.faults().push(
         Fault::status("getContactByEmail", 503)
-            .times(10)
-            .delay(Duration::from_millis(200)),
+            .times(ATTEMPTS)
+            .delay(delay),
     );
     let minimo = client_with(
         &fake.base_url(),
         RetryPolicy {
-            max_attempts: 10,
-            initial_backoff: Duration::from_millis(50),
-            max_backoff: Duration::from_millis(50),
+            max_attempts: ATTEMPTS,
+            initial_backoff: backoff,
+            max_backoff: backoff,
             ..fast_policy()
         },
-        Duration::from_millis(700),
+        Duration::from_millis(1_500),
     );
     let started = std::time::Instant::now();
     let error = minimo
         .get_by_email("jane@example.com")
         .await
         .expect_err("deadline");
-    // Not a speed check: without the deadline the ten attempts take at least 2.45 s, so a
-    // call that returns well before that was cut by the deadline.
+    // Not a speed check: a call that returns a whole second before the ten attempts could
+    // have been made was cut by the deadline (it returns at about 1.5 s; the margin is for a
+    // loaded machine).
     let elapsed = started.elapsed();
     assert!(
-        elapsed < Duration::from_millis(2000),
+        elapsed + Duration::from_secs(1) < no_deadline_total,
         "the deadline did not cut the call: {elapsed:?}"
     );
     assert!(
         matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Server),
         "{error:?}"
     );
+    // Attempt n starts at least (n - 1) x 550 ms in, and none starts past the deadline: at
+    // most 3 (fewer when the machine is slow).
     assert!(
-        (2..=4).contains(&error.attempts()),
+        (1..=3).contains(&error.attempts()),
         "attempts within the deadline: {error:?}"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let made = fake.faults().pending().first().map_or(10, |f| 10 - f.times);
-    assert!(made <= 4, "{made} attempts reached the server");
+    // Give a (wrongly) detached retry time to show up, then count what reached the fake.
+    tokio::time::sleep(delay + backoff).await;
+    let made = fake
+        .faults()
+        .pending()
+        .first()
+        .map_or(ATTEMPTS, |f| ATTEMPTS - f.times);
+    assert!(
+        made <= error.attempts(),
+        "{made} requests reached the fake, {} attempts reported",
+        error.attempts()
+    );
 }
 
 #[tokio::test]
@@ -670,27 +716,39 @@ async fn cancelling_a_call_during_its_backoff_makes_no_further_attempt() {
     let fake = fake().await;
     fake.faults()
         .push(Fault::status("getContactByEmail", 503).times(5));
+    let backoff = Duration::from_secs(2);
     let minimo = client_with(
         &fake.base_url(),
         RetryPolicy {
             max_attempts: 5,
-            initial_backoff: Duration::from_millis(400),
-            max_backoff: Duration::from_millis(400),
+            initial_backoff: backoff,
+            max_backoff: backoff,
+            jitter: false,
             ..fast_policy()
         },
-        Duration::from_secs(10),
+        Duration::from_secs(30),
     );
-    let outcome = tokio::time::timeout(
-        Duration::from_millis(200),
-        minimo.get_by_email("jane@example.com"),
+    let call = tokio::spawn(async move { minimo.get_by_email("jane@example.com").await });
+    // The first attempt was answered (503): the call now waits 2 s before the next.
+    until(
+        "the first attempt was answered",
+        Duration::from_secs(5),
+        || fake.journal().for_operation("getContactByEmail").len() == 1,
     )
     .await;
-    assert!(outcome.is_err(), "the call should still be waiting");
-    let started = SystemTime::now();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(!call.is_finished(), "the call should still be waiting");
+    call.abort();
+    let outcome = call.await;
+    assert!(
+        outcome.as_ref().is_err_and(|e| e.is_cancelled()),
+        "{outcome:?}"
+    );
+    // Past the point where the second attempt would have been made.
+    tokio::time::sleep(backoff + Duration::from_millis(500)).await;
     let entries = fake.journal().for_operation("getContactByEmail");
     assert_eq!(entries.len(), 1, "{entries:?}");
-    assert!(entries[0].started_at < started);
+    let pending: Vec<u32> = fake.faults().pending().iter().map(|f| f.times).collect();
+    assert_eq!(pending, [4], "the four other 503s are still queued");
 }
 
 #[tokio::test]

@@ -112,7 +112,63 @@ pub fn parse_yaml(text: &str) -> Result<Value, Error> {
 pub fn normalized(mut doc: Value) -> Result<Value, Error> {
     normalize::normalize(&mut doc)?;
     preflight::check(&doc)?;
+    check_pii_types(&doc)?;
     Ok(doc)
+}
+
+/// The masking of personal data depends on spec names: a string property named `email` or
+/// `phone` must use the schemas of [`PII_TYPES`] rather than an inline `type: string`, and
+/// when a spec has such properties each of those schemas must exist (a replacement of a
+/// missing schema silently does nothing).
+fn check_pii_types(doc: &Value) -> Result<(), Error> {
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut personal_data = false;
+    for (name, schema) in schemas.into_iter().flatten() {
+        for (property, sub) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let wanted = match property.to_ascii_lowercase().as_str() {
+                "email" => "EmailAddress",
+                "phone" => "PhoneNumber",
+                _ => continue,
+            };
+            match sub.get("type").and_then(Value::as_str) {
+                Some("string") => {
+                    return Err(Error::Spec(normalize::Error {
+                        pointer: format!(
+                            "/components/schemas/{}/properties/{}",
+                            normalize::escape_token(name),
+                            normalize::escape_token(property)
+                        ),
+                        message: format!(
+                            "an inline string `{property}` would print unmasked: use `$ref: '#/components/schemas/{wanted}'`"
+                        ),
+                    }));
+                }
+                // `marketingConsent.email` is a boolean: not personal data.
+                Some("boolean") => {}
+                _ => personal_data = true,
+            }
+        }
+    }
+    if personal_data {
+        for (name, _) in PII_TYPES {
+            if !schemas.is_some_and(|s| s.contains_key(*name)) {
+                return Err(Error::Spec(normalize::Error {
+                    pointer: format!("/components/schemas/{name}"),
+                    message: format!(
+                        "missing: codegen replaces `{name}` with a type whose Debug output is masked"
+                    ),
+                }));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs the whole pipeline on the spec's text.

@@ -558,11 +558,19 @@ pub fn one_error_body(doc: &mut Value) -> Result<(), Error> {
             let Some(resolved) = resolve(response) else {
                 return Err(error(&pointer, "unresolvable response reference"));
             };
-            let schema = resolved
-                .get("content")
+            let content = resolved.get("content").and_then(Value::as_object);
+            let schema = content
                 .and_then(|c| c.get("application/json"))
                 .and_then(|m| m.get("schema"))
                 .cloned();
+            // Only a response that declares no body adopts the shared one: replacing a
+            // declared non-JSON body (an HTML 502 page) would change what the spec says.
+            if schema.is_none() && content.is_some_and(|c| !c.is_empty()) {
+                return Err(error(
+                    &child(&pointer, "content"),
+                    "an error body that is not application/json cannot share the operation's error schema (progenitor needs one)",
+                ));
+            }
             match (schema, &shared) {
                 (None, _) => bodiless.push((code.clone(), resolved)),
                 (Some(schema), None) => shared = Some((pointer, schema)),

@@ -142,3 +142,36 @@ fn a_shape_openapiv3_cannot_read_names_its_pointer() {
         "{pointer}"
     );
 }
+
+#[test]
+fn an_inline_email_string_is_rejected_so_debug_stays_masked() {
+    let root = xtask::workspace_root();
+    let text = std::fs::read_to_string(root.join(xtask::codegen::SPEC)).unwrap();
+    let inline = text.replacen(
+        "        email:\n          $ref: '#/components/schemas/EmailAddress'\n          description: New email address.",
+        "        email:\n          type: string\n          description: New email address.",
+        1,
+    );
+    assert_ne!(text, inline, "the fixture edit must hit the spec");
+    let (pointer, message) = spec_error(&inline);
+    assert_eq!(
+        pointer,
+        "/components/schemas/ContactUpdate/properties/email"
+    );
+    assert!(message.contains("EmailAddress"), "{message}");
+
+    let renamed = text.replace("EmailAddress", "MailAddress");
+    let (pointer, message) = spec_error(&renamed);
+    assert_eq!(pointer, "/components/schemas/EmailAddress");
+    assert!(message.contains("masked"), "{message}");
+}
+
+#[test]
+fn a_non_json_error_body_is_not_silently_replaced() {
+    let text = format!(
+        "{HEADER}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{description: ok}}\n        '404': {{description: x, content: {{application/json: {{schema: {{type: object}}}}}}}}\n        '502': {{description: gateway page, content: {{text/html: {{schema: {{type: string}}}}}}}}\n"
+    );
+    let (pointer, message) = spec_error(&text);
+    assert_eq!(pointer, "/paths/~1a/get/responses/502/content");
+    assert!(message.contains("not application/json"), "{message}");
+}

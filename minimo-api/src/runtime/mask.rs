@@ -46,21 +46,30 @@ pub fn mask_path(path: &str) -> String {
         .join("/")
 }
 
-/// Masks every email-like and phone-like token of free text (for server messages that may
-/// echo what was sent).
+/// Masks every email address and phone number in free text (for server messages that may
+/// echo what was sent): emails as tokens holding `@` (or a percent-encoded `%40`), phones as
+/// any run of 7 or more digits, wherever it stands and however it is spaced
+/// (`+39 339 123 4567`, `tel:0039-339-1234567`).
 pub fn mask_text(text: &str) -> String {
+    mask_digit_runs(&mask_email_tokens(text))
+}
+
+fn mask_email_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();
     let flush = |token: &mut String, out: &mut String| {
-        if token.contains('@') {
+        let decoded = if token.to_ascii_lowercase().contains("%40") {
+            percent_decode(token)
+        } else {
+            token.clone()
+        };
+        if decoded.contains('@') {
             // Keep surrounding punctuation out of the masked form.
-            let trimmed = token.trim_matches(|c: char| {
+            let trimmed = decoded.trim_matches(|c: char| {
                 !(c.is_alphanumeric() || c == '@' || c == '.' || c == '+' || c == '-' || c == '_')
             });
             let trimmed = trimmed.trim_end_matches('.');
-            out.push_str(&token.replacen(trimmed, &mask_email(trimmed), 1));
-        } else if looks_like_phone(token) {
-            out.push_str(&mask_phone(token));
+            out.push_str(&decoded.replacen(trimmed, &mask_email(trimmed), 1));
         } else {
             out.push_str(token);
         }
@@ -83,14 +92,62 @@ pub fn mask_text(text: &str) -> String {
     out
 }
 
-/// A token of 7 or more digits, possibly with `+`, `-`, `.`, `/` between them: a phone number
-/// in any common spelling (`+393391234567`, `0039-339-1234567`, `3391234567`).
-fn looks_like_phone(token: &str) -> bool {
-    let digits = token.chars().filter(char::is_ascii_digit).count();
-    digits >= 7
-        && token
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '/'))
+/// Characters that may stand between the digits of one phone number.
+fn phone_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | '/' | '(' | ')')
+}
+
+/// Replaces the digits of every run of 7 or more digits (separators allowed between them),
+/// but the first two and the last two, by `*`.
+fn mask_digit_runs(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single separators between digits.
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() {
+            if chars[j].is_ascii_digit() {
+                end = j + 1;
+                j += 1;
+            } else if phone_separator(chars[j])
+                && chars
+                    .get(j + 1)
+                    .is_some_and(|c| c.is_ascii_digit() || phone_separator(*c))
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let run = &chars[i..end];
+        let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+        if digits >= 7 {
+            let mut seen = 0;
+            for &c in run {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    out.push(if seen <= 2 || seen > digits - 2 {
+                        c
+                    } else {
+                        '*'
+                    });
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.extend(run);
+        }
+        i = end;
+    }
+    out
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -144,13 +201,28 @@ mod tests {
     }
 
     #[test]
-    fn text_masks_phones_without_a_plus_and_in_pieces() {
-        assert_eq!(mask_text("call 3391234567 now"), "call 339*****67 now");
-        assert_eq!(mask_text("0039-339-1234567"), "003***********67");
-        // Split by spaces, each long run of digits is still masked.
-        assert_eq!(mask_text("+39 339 1234567"), "+39 339 ***");
-        // Short numbers (ids, counts) are kept.
-        assert_eq!(mask_text("contact 42 of 123456"), "contact 42 of 123456");
+    fn text_masks_phones_however_they_are_written() {
+        assert_eq!(mask_text("call 3391234567 now"), "call 33******67 now");
+        assert_eq!(mask_text("tel:0039-339-1234567"), "tel:00**-***-*****67");
+        assert_eq!(mask_text("+39 339 123 4567"), "+39 *** *** **67");
+        assert_eq!(
+            mask_text("phone=+39(339)1234567."),
+            "phone=+39(***)*****67."
+        );
+        // Short numbers (ids, counts, years) are kept.
+        assert_eq!(
+            mask_text("contact 42 of 123456 in 2025"),
+            "contact 42 of 123456 in 2025"
+        );
+    }
+
+    #[test]
+    fn text_masks_percent_encoded_emails() {
+        let masked = mask_text("no contact at /by-email/jane%40example.com");
+        assert!(
+            masked.ends_with("***@example.com") && !masked.contains("jane"),
+            "{masked}"
+        );
     }
 
     #[test]

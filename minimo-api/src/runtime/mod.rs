@@ -244,9 +244,12 @@ impl ClientHooks<Runtime> for Client {
                             "request failed"
                         )
                     });
+                    // Nothing of an earlier attempt's response describes this failure.
                     report(|r| {
-                        r.attempts = attempt;
-                        r.retry_after = None;
+                        *r = CallReport {
+                            attempts: attempt,
+                            ..CallReport::default()
+                        };
                     });
                     (class.retries_error(error), None)
                 }

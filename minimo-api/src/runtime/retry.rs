@@ -113,7 +113,9 @@ impl RetryPolicy {
             .min(self.max_backoff);
         if self.jitter && !full.is_zero() {
             let half = full / 2;
-            half + full.saturating_sub(half).mul_f64(fastrand::f64())
+            // `mul_f64` by a factor below 1 of a duration that fits cannot overflow, and the
+            // sum stays below `full`; saturating keeps that true near `Duration::MAX`.
+            half.saturating_add(full.saturating_sub(half).mul_f64(fastrand::f64()))
         } else {
             full
         }
@@ -131,11 +133,17 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A date in the
-/// past means "now".
+/// past means "now"; anything else (`1.5`, `-1`, words) is ignored, and the policy's own
+/// backoff applies.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is "longer than any cap": the retries stop.
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
@@ -157,6 +165,11 @@ mod tests {
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("1.5", now), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::MAX)
+        );
         assert_eq!(parse_retry_after("-1", now), None);
     }
 
@@ -170,6 +183,18 @@ mod tests {
             .map(|r| policy.backoff(r).as_millis() as u64)
             .collect();
         assert_eq!(waits, [200, 400, 800, 1600, 3200, 5000, 5000]);
+    }
+
+    #[test]
+    fn huge_backoff_settings_saturate_instead_of_overflowing() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for retry in [1, 2, 30, u32::MAX] {
+            assert!(policy.backoff(retry) >= Duration::MAX / 2);
+        }
     }
 
     #[test]

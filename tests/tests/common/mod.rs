@@ -78,6 +78,28 @@ pub fn statuses(fake: &FakeServer, operation: &str) -> Vec<Option<u16>> {
     attempts(fake, operation).iter().map(|e| e.status).collect()
 }
 
+/// Waits until `done` holds, polling every 10 ms, for at most `limit`; panics naming `what`
+/// when it never does. A bound for a hung test, not a timing assumption: pass a generous one.
+pub async fn until(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let give_up = std::time::Instant::now() + limit;
+    while !done() {
+        if std::time::Instant::now() >= give_up {
+            panic!("timed out after {limit:?} waiting until {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A `http://127.0.0.1:PORT` URL where connections are refused for as long as the returned
+/// socket lives: the socket holds the port (bound, never listening), so no other test can
+/// take it, and the kernel refuses every connection to it.
+pub fn refused_base_url() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, format!("http://127.0.0.1:{port}"))
+}
+
 /// Asserts that `text` is one line.
 pub fn assert_one_line(text: &str) {
     assert!(
