@@ -184,6 +184,9 @@ fn operations(id: i64) -> Vec<(&'static str, Method, String, Option<Value>)> {
     ]
 }
 
+/// One error path: what it checks, method, path, body, expected status and error code.
+type ErrorCase<'a> = (&'a str, Method, &'a str, Option<Value>, u16, &'a str);
+
 fn with_body(req: RequestBuilder, body: &Option<Value>) -> RequestBuilder {
     match body {
         Some(b) => req.json(b),
@@ -373,7 +376,7 @@ async fn fake_conforms_to_the_spec_through_prism() {
     // ----- contacts: error paths (none of them changes anything) -----
     let contact = format!("/public/v1/contacts/{id}");
     let other = format!("/public/v1/contacts/{other_id}");
-    let error_cases: [(&str, Method, &str, Option<Value>, u16, &str); 10] = [
+    let error_cases: [ErrorCase<'_>; 10] = [
         (
             "get unknown",
             Method::GET,
