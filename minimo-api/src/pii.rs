@@ -2,11 +2,14 @@
 //! strings and maps (see `PII_TYPES` in `xtask/src/codegen.rs`).
 //!
 //! They serialize exactly as the strings and maps they wrap, but their `Debug` output is
-//! masked (`j***@example.com`, `+39********67`, custom field keys without values), so a
-//! generated request or response printed with `{:?}` leaks nothing. There is deliberately no
+//! masked (`j***@example.com`, `+39********67`, `J***`, custom field keys without values), so
+//! a generated request or response printed with `{:?}` leaks nothing. There is deliberately no
 //! `Display`: reading the value is an explicit [`as_str`](EmailAddress::as_str).
+//!
+//! This module is the one home of masked value types: `minimo-ext` holds these types in its
+//! own contacts and inputs instead of writing Debug impls of its own.
 
-use crate::runtime::{mask_email, mask_phone};
+use crate::runtime::{mask_email, mask_name, mask_phone};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -27,6 +30,22 @@ macro_rules! masked_string {
             /// The value, unmasked.
             pub fn into_inner(self) -> String {
                 self.0
+            }
+        }
+
+        /// Reads as the string it holds (`email.as_deref()`, `email.contains('@')`):
+        /// reading is explicit; only `{:?}` is masked.
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
             }
         }
 
@@ -68,30 +87,85 @@ masked_string!(
     mask_phone
 );
 
-/// Custom field values by key; Debug lists the keys only (values may be personal data such
-/// as names).
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+masked_string!(
+    /// A person's first or last name; Debug shows `J***`.
+    PersonName,
+    mask_name
+);
+
+macro_rules! masked_map {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Map<String, Value>);
+
+        impl $name {
+            /// Whether there are no values.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+
+            /// The value under `key`, unmasked.
+            pub fn get(&self, key: &str) -> Option<&Value> {
+                self.0.get(key)
+            }
+
+            /// The keys, in order.
+            pub fn keys(&self) -> impl Iterator<Item = &str> {
+                self.0.keys().map(String::as_str)
+            }
+        }
+
+        impl From<Map<String, Value>> for $name {
+            fn from(values: Map<String, Value>) -> Self {
+                $name(values)
+            }
+        }
+
+        impl From<$name> for Map<String, Value> {
+            fn from(values: $name) -> Self {
+                values.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name))
+                    .field(&self.0.keys().collect::<Vec<_>>())
+                    .finish()
+            }
+        }
+    };
+}
+
+masked_map!(
+    /// Custom field values by key; Debug lists the keys only (values may be personal data such
+    /// as names).
+    CustomFieldValues
+);
+
+masked_map!(
+    /// Top-level fields of a contact that the spec does not name (a field the vendor added
+    /// after this SDK was generated); Debug lists the keys only.
+    OtherFields
+);
+
+/// Any JSON value sent under a top-level key the spec does not describe (for instance a
+/// field the vendor documents only in examples); Debug shows `ExtraValue(***)`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct CustomFieldValues(pub Map<String, Value>);
+pub struct ExtraValue(pub Value);
 
-impl CustomFieldValues {
-    /// Whether there are no values.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+impl From<Value> for ExtraValue {
+    fn from(value: Value) -> Self {
+        ExtraValue(value)
     }
 }
 
-impl From<Map<String, Value>> for CustomFieldValues {
-    fn from(values: Map<String, Value>) -> Self {
-        CustomFieldValues(values)
-    }
-}
-
-impl fmt::Debug for CustomFieldValues {
+impl fmt::Debug for ExtraValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CustomFieldValues")
-            .field(&self.0.keys().collect::<Vec<_>>())
-            .finish()
+        f.write_str("ExtraValue(***)")
     }
 }
 
@@ -114,6 +188,16 @@ mod tests {
         assert_eq!(
             format!("{values:?}"),
             r#"CustomFieldValues(["FIRST_NAME"])"#
+        );
+        assert_eq!(
+            format!("{:?}", PersonName::from("Jane")),
+            "PersonName(J***)"
+        );
+        let extra = ExtraValue(serde_json::json!({"nick": "Janie"}));
+        assert_eq!(format!("{extra:?}"), "ExtraValue(***)");
+        assert_eq!(
+            serde_json::to_string(&extra).ok().as_deref(),
+            Some(r#"{"nick":"Janie"}"#)
         );
     }
 }

@@ -1,13 +1,27 @@
 //! Contacts as this crate shows them, and the builders for creating and changing them.
+//!
+//! # Custom-field keys: one convention
+//!
+//! Minimo uppercases custom-field *definitions* (`plan_tier` is created as `PLAN_TIER`), and
+//! its pages never say how a value's key meets its definition. So every value goes out under
+//! the definition's key, uppercased: [`ContactInput::custom_field`],
+//! [`custom_fields_from`](ContactInput::custom_fields_from) and the typed flow of
+//! [`crate::typed`] all send `PLAN_TIER` for `plan_tier`; and reads accept either case
+//! ([`Contact::custom_field`], [`Contact::custom_fields_as`]: the exact key first, then the
+//! uppercased one, then any spelling that differs only in case), so a value stored under
+//! `plan_tier` by another client is found too. Keys nested inside a value are sent as given.
 
-use crate::error::{Error, ErrorKind, serde_problem};
+use crate::error::{Error, ErrorCode, ErrorKind, serde_problem};
 use crate::validate;
-use minimo_api::pii::{CustomFieldValues, EmailAddress, PhoneNumber};
-use minimo_api::runtime::{mask_email, mask_phone};
+use minimo_api::pii::{
+    CustomFieldValues, EmailAddress, ExtraValue, OtherFields, PersonName, PhoneNumber,
+};
 use minimo_api::types;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value};
+use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A contact's id (an integer in the API).
@@ -38,26 +52,6 @@ impl fmt::Display for ContactId {
     }
 }
 
-impl TryFrom<&types::ContactIdText> for ContactId {
-    type Error = Error;
-
-    /// The upsert returns the id as a string (`"12345"`) in every vendor example; an integer
-    /// is accepted too.
-    fn try_from(id: &types::ContactIdText) -> Result<Self, Error> {
-        match id {
-            types::ContactIdText::Int64(id) => Ok(ContactId(*id)),
-            types::ContactIdText::String(text) => {
-                text.trim().parse().map(ContactId).map_err(|_| {
-                    Error::new(
-                        ErrorKind::Decode,
-                        "the upsert answered a contact id that is not an integer",
-                    )
-                })
-            }
-        }
-    }
-}
-
 /// Marketing consent per channel: `Some(true)` opts in, `Some(false)` opts out, and a channel
 /// left `None` keeps whatever consent the contact has.
 ///
@@ -76,6 +70,7 @@ pub struct MarketingConsent {
 
 impl MarketingConsent {
     /// Changes nothing: every channel keeps its consent.
+    #[must_use]
     pub const fn unchanged() -> Self {
         MarketingConsent {
             email: None,
@@ -84,6 +79,7 @@ impl MarketingConsent {
     }
 
     /// Opts in on every channel.
+    #[must_use]
     pub const fn opt_in_all() -> Self {
         MarketingConsent {
             email: Some(true),
@@ -92,6 +88,7 @@ impl MarketingConsent {
     }
 
     /// Opts out of every channel.
+    #[must_use]
     pub const fn opt_out_all() -> Self {
         MarketingConsent {
             email: Some(false),
@@ -100,12 +97,14 @@ impl MarketingConsent {
     }
 
     /// Sets email marketing consent (`true` opts in).
+    #[must_use]
     pub const fn email(mut self, opt_in: bool) -> Self {
         self.email = Some(opt_in);
         self
     }
 
     /// Sets WhatsApp marketing consent (`true` opts in).
+    #[must_use]
     pub const fn whatsapp(mut self, opt_in: bool) -> Self {
         self.whatsapp = Some(opt_in);
         self
@@ -126,7 +125,7 @@ impl MarketingConsent {
         self.email.is_none() && self.whatsapp.is_none()
     }
 
-    fn to_wire(self) -> Option<types::MarketingConsent> {
+    fn into_wire(self) -> Option<types::MarketingConsent> {
         (!self.is_unchanged()).then_some(types::MarketingConsent {
             email: self.email,
             whatsapp: self.whatsapp,
@@ -134,32 +133,55 @@ impl MarketingConsent {
     }
 }
 
+/// Top-level keys the spec names: an extra field may not reuse one.
+const NAMED_KEYS: [&str; 6] = [
+    "email",
+    "phone",
+    "customFields",
+    "marketingConsent",
+    "firstName",
+    "lastName",
+];
+
+/// What both builders hold: the fields a create or an update can send. Values are held in
+/// the masked types of `minimo_api::pii`, so Debug output shows no personal data.
+#[derive(Clone, Debug, Default)]
+struct Fields {
+    email: Option<EmailAddress>,
+    phone: Option<PhoneNumber>,
+    first_name: Option<PersonName>,
+    last_name: Option<PersonName>,
+    consent: MarketingConsent,
+    /// Keys already uppercased (see the module docs).
+    custom_fields: CustomFieldValues,
+    extra: BTreeMap<String, ExtraValue>,
+    /// The first builder step that failed (a bad key, a struct that is not an object);
+    /// reported when the request is made, so builders chain without `?`.
+    deferred: Option<Error>,
+}
+
 /// The validated fields, typed as the generated request bodies want them.
 struct WireFields {
     email: Option<EmailAddress>,
     phone: Option<PhoneNumber>,
+    first_name: Option<PersonName>,
+    last_name: Option<PersonName>,
     custom_fields: Option<CustomFieldValues>,
     marketing_consent: Option<types::MarketingConsent>,
-}
-
-/// What both builders hold: the fields a create or an update can send.
-#[derive(Clone, Default)]
-struct Fields {
-    email: Option<String>,
-    phone: Option<String>,
-    consent: MarketingConsent,
-    custom_fields: Map<String, Value>,
-    /// A builder step that failed (e.g. a struct that is not an object); reported on send.
-    deferred: Option<String>,
+    extra: BTreeMap<String, ExtraValue>,
 }
 
 impl Fields {
+    fn defer(&mut self, error: Error) {
+        self.deferred.get_or_insert(error);
+    }
+
     fn custom_field(&mut self, key: &str, value: Value) {
-        if key.trim().is_empty() {
-            self.deferred
-                .get_or_insert_with(|| "a custom field key is empty".to_owned());
-        } else {
-            self.custom_fields.insert(key.to_owned(), value);
+        match validate::custom_field_key(key) {
+            Ok(key) => {
+                self.custom_fields.0.insert(key, value);
+            }
+            Err(error) => self.defer(error),
         }
     }
 
@@ -172,60 +194,66 @@ impl Fields {
                     self.custom_field(&key, value);
                 }
             }
-            Ok(_) => {
-                self.deferred.get_or_insert_with(|| {
-                    "custom fields must serialize to a JSON object".to_owned()
-                });
-            }
-            Err(e) => {
-                self.deferred
-                    .get_or_insert_with(|| format!("custom fields cannot be serialized: {e}"));
-            }
+            Ok(_) => self.defer(
+                Error::invalid_input("custom fields must serialize to a JSON object")
+                    .with_field("customFields"),
+            ),
+            Err(e) => self.defer(
+                Error::invalid_input(format!(
+                    "custom fields cannot be serialized ({})",
+                    serde_problem(&e)
+                ))
+                .with_field("customFields"),
+            ),
+        }
+    }
+
+    fn extra_field(&mut self, key: &str, value: Value) {
+        if key.is_empty() || NAMED_KEYS.contains(&key) {
+            self.defer(
+                Error::invalid_input(format!(
+                    "`{key}` cannot be an extra field: it is empty or a field with its own setter"
+                ))
+                .with_field(key),
+            );
+        } else {
+            self.extra.insert(key.to_owned(), ExtraValue(value));
         }
     }
 
     /// Validates everything; the parts as the wire types want them.
-    fn validated(&self) -> Result<WireFields, Error> {
-        if let Some(problem) = &self.deferred {
-            return Err(Error::invalid_input(problem.clone()));
+    fn into_wire(self) -> Result<WireFields, Error> {
+        if let Some(problem) = self.deferred {
+            return Err(problem);
         }
         let email = self
             .email
-            .as_deref()
-            .map(|e| validate::email("email", e))
+            .map(|e| validate::email_for_write("email", e.as_str()).map(EmailAddress::from))
             .transpose()?;
         let phone = self
             .phone
-            .as_deref()
-            .map(|p| validate::phone("phone", p))
+            .map(|p| validate::phone(p.as_str()).map(PhoneNumber::from))
             .transpose()?;
         Ok(WireFields {
-            email: email.map(EmailAddress::from),
-            phone: phone.map(PhoneNumber::from),
-            custom_fields: (!self.custom_fields.is_empty())
-                .then(|| CustomFieldValues(self.custom_fields.clone())),
-            marketing_consent: self.consent.to_wire(),
+            email,
+            phone,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            custom_fields: (!self.custom_fields.is_empty()).then_some(self.custom_fields),
+            marketing_consent: self.consent.into_wire(),
+            extra: self.extra,
         })
     }
 
     fn is_empty(&self) -> bool {
         self.email.is_none()
             && self.phone.is_none()
-            && self.custom_fields.is_empty()
+            && self.first_name.is_none()
+            && self.last_name.is_none()
             && self.consent.is_unchanged()
+            && self.custom_fields.is_empty()
+            && self.extra.is_empty()
             && self.deferred.is_none()
-    }
-
-    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(name)
-            .field("email", &self.email.as_deref().map(mask_email))
-            .field("phone", &self.phone.as_deref().map(mask_phone))
-            .field("consent", &self.consent)
-            .field(
-                "custom_fields",
-                &self.custom_fields.keys().collect::<Vec<_>>(),
-            )
-            .finish()
     }
 }
 
@@ -233,15 +261,31 @@ impl Fields {
 macro_rules! field_setters {
     ($ty:ident) => {
         impl $ty {
-            /// Sets the email address (checked when the request is made).
+            /// Sets the email address (checked when the request is made: see
+            /// [`validate`](crate::validate) for what is refused).
             pub fn email(mut self, email: impl Into<String>) -> Self {
-                self.fields.email = Some(email.into());
+                self.fields.email = Some(EmailAddress::from(email.into()));
                 self
             }
 
-            /// Sets the phone number, in E.164 (`+393391234567`; checked when the request is made).
+            /// Sets the phone number, E.164 (`+393391234567`; spaces, dashes, dots and
+            /// parentheses are removed, the rest is checked when the request is made).
             pub fn phone(mut self, phone: impl Into<String>) -> Self {
-                self.fields.phone = Some(phone.into());
+                self.fields.phone = Some(PhoneNumber::from(phone.into()));
+                self
+            }
+
+            /// Sets the first name (`firstName`: the vendor's request examples send it; no
+            /// reference page lists it, so Minimo may ignore it).
+            pub fn first_name(mut self, name: impl Into<String>) -> Self {
+                self.fields.first_name = Some(PersonName::from(name.into()));
+                self
+            }
+
+            /// Sets the last name (`lastName`: documented only by examples, like
+            /// [`first_name`](Self::first_name)).
+            pub fn last_name(mut self, name: impl Into<String>) -> Self {
+                self.fields.last_name = Some(PersonName::from(name.into()));
                 self
             }
 
@@ -251,24 +295,30 @@ macro_rules! field_setters {
                 self
             }
 
-            /// Sets one custom field. Stored fields not sent keep their value (deep merge).
+            /// Sets one custom field, under its key uppercased (the definition's key, see
+            /// the [module docs](crate::contact)). Stored fields not sent keep their value
+            /// (deep merge). An empty key or one with whitespace is reported when the
+            /// request is made.
             pub fn custom_field(mut self, key: &str, value: impl Into<Value>) -> Self {
                 self.fields.custom_field(key, value.into());
                 self
             }
 
-            /// Sets custom fields from any `Serialize` struct or map, one field per key. `None`
-            /// fields are left out (they never clear a stored value). A value that does not
-            /// serialize to an object is reported when the request is made.
+            /// Sets custom fields from any `Serialize` struct or map, one field per key,
+            /// uppercased. `None` fields are left out (they never clear a stored value). A
+            /// value that does not serialize to an object is reported when the request is
+            /// made.
             pub fn custom_fields_from<T: Serialize>(mut self, values: &T) -> Self {
                 self.fields.custom_fields_from(values);
                 self
             }
-        }
 
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.fields.debug(stringify!($ty), f)
+            /// Sends another top-level key the spec does not name, as is (an escape hatch
+            /// for fields Minimo documents later). A key with its own setter (`email`,
+            /// `customFields`...) is refused when the request is made.
+            pub fn extra_field(mut self, key: &str, value: impl Into<Value>) -> Self {
+                self.fields.extra_field(key, value.into());
+                self
             }
         }
     };
@@ -280,12 +330,14 @@ macro_rules! field_setters {
 /// ```
 /// use minimo_ext::{ContactInput, MarketingConsent};
 /// let input = ContactInput::with_email("jane@example.com")
-///     .phone("+393391234567")
-///     .custom_field("PLAN", "pro")
+///     .phone("+39 339 123 4567")
+///     .first_name("Jane")
+///     .custom_field("plan", "pro") // sent as PLAN
 ///     .consent(MarketingConsent::unchanged().email(true));
 /// assert_eq!(format!("{input:?}").contains("jane@"), false); // personal data is masked
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
+#[must_use]
 pub struct ContactInput {
     fields: Fields,
 }
@@ -301,18 +353,33 @@ impl ContactInput {
         ContactInput::default().phone(phone)
     }
 
-    pub(crate) fn to_wire(&self) -> Result<types::ContactUpsert, Error> {
-        let fields = self.fields.validated()?;
+    /// The email set, unvalidated.
+    pub fn email_value(&self) -> Option<&str> {
+        self.fields.email.as_ref().map(EmailAddress::as_str)
+    }
+
+    /// The phone set, unvalidated.
+    pub fn phone_value(&self) -> Option<&str> {
+        self.fields.phone.as_ref().map(PhoneNumber::as_str)
+    }
+
+    pub(crate) fn into_wire(self) -> Result<types::ContactUpsert, Error> {
+        let fields = self.fields.into_wire()?;
         if fields.email.is_none() && fields.phone.is_none() {
             return Err(Error::invalid_input(
                 "a contact needs an email or a phone to be matched or created",
-            ));
+            )
+            .with_code(ErrorCode::ValidationError)
+            .with_field("email"));
         }
         Ok(types::ContactUpsert {
             email: fields.email,
             phone: fields.phone,
+            first_name: fields.first_name,
+            last_name: fields.last_name,
             custom_fields: fields.custom_fields,
             marketing_consent: fields.marketing_consent,
+            extra: fields.extra,
         })
     }
 }
@@ -320,13 +387,15 @@ impl ContactInput {
 field_setters!(ContactInput);
 
 /// A partial update for [`Minimo::update`](crate::Minimo::update): only what is set is sent,
-/// and only that changes.
+/// and only that changes. A patch that sets nothing is refused by `update`; to bring back a
+/// soft-deleted contact unchanged, use [`Minimo::restore`](crate::Minimo::restore).
 ///
 /// ```
 /// use minimo_ext::{ContactPatch, MarketingConsent};
 /// let patch = ContactPatch::new().consent(MarketingConsent::opt_out_all());
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
+#[must_use]
 pub struct ContactPatch {
     fields: Fields,
 }
@@ -337,39 +406,44 @@ impl ContactPatch {
         ContactPatch::default()
     }
 
-    pub(crate) fn to_wire(&self) -> Result<types::ContactUpdate, Error> {
-        if self.fields.is_empty() {
-            return Err(Error::invalid_input("the patch changes nothing"));
-        }
-        let fields = self.fields.validated()?;
+    /// Whether the patch sets nothing.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub(crate) fn into_wire(self) -> Result<types::ContactUpdate, Error> {
+        let fields = self.fields.into_wire()?;
         Ok(types::ContactUpdate {
             email: fields.email,
             phone: fields.phone,
+            first_name: fields.first_name,
+            last_name: fields.last_name,
             custom_fields: fields.custom_fields,
             marketing_consent: fields.marketing_consent,
+            extra: fields.extra,
         })
     }
 }
 
 field_setters!(ContactPatch);
 
-/// A contact as the API returns it. Debug output masks the email and phone and lists only the
-/// custom field keys.
-#[derive(Clone, PartialEq)]
+/// A contact as the API returns it. Emails, phones, custom field values and unknown fields
+/// are held in masked types: Debug output shows no personal data.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Contact {
     /// The contact's id.
     pub id: ContactId,
     /// Email address.
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     /// Phone number, E.164.
-    pub phone: Option<String>,
+    pub phone: Option<PhoneNumber>,
     /// Status, e.g. `active`.
     pub status: Option<String>,
     /// Where the contact came from, e.g. `API`.
     pub source: Option<String>,
     /// Custom field values by key.
-    pub custom_fields: Map<String, Value>,
+    pub custom_fields: CustomFieldValues,
     /// The company (account) the contact belongs to.
     pub company: Option<i64>,
     /// Whether the contact is soft-deleted.
@@ -378,12 +452,37 @@ pub struct Contact {
     pub external_id: Option<String>,
     /// Id of the external connection, if synced from one.
     pub external_connection_id: Option<i64>,
+    /// Fields the API sent that this version does not know (one the vendor added later),
+    /// readable before the SDK is updated.
+    pub other: OtherFields,
 }
 
 impl Contact {
-    /// One custom field decoded as `T`; `None` when absent.
+    /// The email address, unmasked.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_ref().map(EmailAddress::as_str)
+    }
+
+    /// The phone number, unmasked.
+    pub fn phone(&self) -> Option<&str> {
+        self.phone.as_ref().map(PhoneNumber::as_str)
+    }
+
+    /// One custom field's raw value, by key in any case (see the [module
+    /// docs](crate::contact)).
+    pub fn custom_field_value(&self, key: &str) -> Option<&Value> {
+        find_key(&self.custom_fields.0, key)
+    }
+
+    /// One custom field decoded as `T`, by key in any case; `None` when absent.
+    ///
+    /// ```
+    /// # fn demo(contact: minimo_ext::Contact) -> Result<(), minimo_ext::Error> {
+    /// let seats: Option<u32> = contact.custom_field("seats").transpose()?;
+    /// # Ok(()) }
+    /// ```
     pub fn custom_field<T: DeserializeOwned>(&self, key: &str) -> Option<Result<T, Error>> {
-        self.custom_fields.get(key).map(|value| {
+        self.custom_field_value(key).map(|value| {
             T::deserialize(value).map_err(|e| {
                 Error::new(
                     ErrorKind::Decode,
@@ -397,10 +496,22 @@ impl Contact {
         })
     }
 
-    /// All custom fields decoded into a struct (fields missing on the contact must be
-    /// optional in `T`).
+    /// All custom fields decoded into a struct, each field found by its name in any case
+    /// (`plan_tier` reads `PLAN_TIER`); fields missing on the contact must be optional in `T`.
     pub fn custom_fields_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        T::deserialize(&Value::Object(self.custom_fields.clone())).map_err(|e| {
+        let stored = &self.custom_fields.0;
+        let value = match struct_fields::<T>() {
+            Some(names) => Value::Object(
+                names
+                    .iter()
+                    .filter_map(|name| {
+                        find_key(stored, name).map(|v| ((*name).to_owned(), v.clone()))
+                    })
+                    .collect(),
+            ),
+            None => Value::Object(stored.clone()),
+        };
+        T::deserialize(value).map_err(|e| {
             Error::new(
                 ErrorKind::Decode,
                 format!(
@@ -413,64 +524,108 @@ impl Contact {
     }
 }
 
-impl From<types::Contact> for Contact {
-    fn from(c: types::Contact) -> Self {
+/// The value under `key`: the exact key, else its uppercase form, else any key equal to it
+/// but for case.
+fn find_key<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key)
+        .or_else(|| map.get(&key.to_uppercase()))
+        .or_else(|| {
+            let wanted = key.to_uppercase();
+            map.iter()
+                .find(|(k, _)| k.to_uppercase() == wanted)
+                .map(|(_, v)| v)
+        })
+}
+
+/// The field names a struct deserializes (what `#[derive(Deserialize)]` passes to
+/// `deserialize_struct`), or `None` for maps and other shapes.
+fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let found = Cell::new(None);
+    let _ = T::deserialize(Probe(&found));
+    found.get()
+}
+
+struct Probe<'a>(&'a Cell<Option<&'static [&'static str]>>);
+
+#[derive(Debug)]
+struct Probed;
+
+impl fmt::Display for Probed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("probed")
+    }
+}
+
+impl std::error::Error for Probed {}
+
+impl de::Error for Probed {
+    fn custom<M: fmt::Display>(_: M) -> Self {
+        Probed
+    }
+}
+
+impl<'de> Deserializer<'de> for Probe<'_> {
+    type Error = Probed;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probed> {
+        Err(Probed)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Probed> {
+        self.0.set(Some(fields));
+        Err(Probed)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+impl From<minimo_api::model::Contact> for Contact {
+    fn from(c: minimo_api::model::Contact) -> Self {
         Contact {
             id: ContactId(c.id),
-            email: c.email.map(EmailAddress::into_inner),
-            phone: c.phone.map(PhoneNumber::into_inner),
+            email: c.email,
+            phone: c.phone,
             status: c.status,
             source: c.source,
-            custom_fields: c.custom_fields.map(|values| values.0).unwrap_or_default(),
+            custom_fields: c.custom_fields.unwrap_or_default(),
             company: c.company,
             deleted: c.deleted.unwrap_or(false),
             external_id: c.external_id,
             external_connection_id: c.external_connection_id,
+            other: c.other,
         }
-    }
-}
-
-impl fmt::Debug for Contact {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Contact")
-            .field("id", &self.id)
-            .field("email", &self.email.as_deref().map(mask_email))
-            .field("phone", &self.phone.as_deref().map(mask_phone))
-            .field("status", &self.status)
-            .field("source", &self.source)
-            .field(
-                "custom_fields",
-                &self.custom_fields.keys().collect::<Vec<_>>(),
-            )
-            .field("company", &self.company)
-            .field("deleted", &self.deleted)
-            .finish_non_exhaustive()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    fn contact(custom_fields: Value) -> Contact {
+        Contact::from(minimo_api::model::Contact {
+            id: 1,
+            custom_fields: Some(CustomFieldValues(
+                custom_fields.as_object().cloned().unwrap_or_default(),
+            )),
+            ..minimo_api::model::Contact::default()
+        })
+    }
 
     #[test]
     fn a_custom_field_of_another_type_is_an_error_that_does_not_quote_the_value() {
-        let contact = Contact::from(types::Contact {
-            id: 1,
-            company: None,
-            custom_fields: Some(CustomFieldValues(
-                serde_json::json!({"FIRST_NAME": "Jane Rossi"})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            )),
-            deleted: None,
-            email: None,
-            external_connection_id: None,
-            external_id: None,
-            phone: None,
-            source: None,
-            status: None,
-        });
+        let contact = contact(json!({"FIRST_NAME": "Jane Rossi"}));
         let error = contact
             .custom_field::<u32>("FIRST_NAME")
             .and_then(Result::err)
@@ -483,10 +638,102 @@ mod tests {
         assert!(!shown.contains("Jane"), "{shown}");
         assert_eq!(
             contact
-                .custom_field::<String>("FIRST_NAME")
+                .custom_field::<String>("first_name")
                 .and_then(Result::ok)
                 .as_deref(),
             Some("Jane Rossi")
         );
+    }
+
+    #[test]
+    fn reads_find_keys_in_any_case_preferring_the_exact_one() {
+        let both = contact(json!({"plan": "old", "PLAN": "new", "Seats": 3}));
+        assert_eq!(both.custom_field_value("plan"), Some(&json!("old")));
+        assert_eq!(both.custom_field_value("Plan"), Some(&json!("new")));
+        assert_eq!(both.custom_field_value("SEATS"), Some(&json!(3)));
+        assert_eq!(both.custom_field_value("seat"), None);
+
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Profile {
+            plan_tier: String,
+            seats: Option<u32>,
+            #[serde(rename = "LEAD-SOURCE")]
+            lead: Option<String>,
+        }
+        let stored =
+            contact(json!({"PLAN_TIER": "pro", "seats": 4, "lead-source": "web", "OTHER": 1}));
+        assert_eq!(
+            stored.custom_fields_as::<Profile>().ok(),
+            Some(Profile {
+                plan_tier: "pro".into(),
+                seats: Some(4),
+                lead: Some("web".into())
+            })
+        );
+        let map: BTreeMap<String, Value> = stored.custom_fields_as().unwrap();
+        assert_eq!(map.len(), 4);
+    }
+
+    #[test]
+    fn values_go_out_under_the_uppercased_key() {
+        #[derive(Serialize)]
+        struct Profile {
+            plan_tier: &'static str,
+            seats: Option<u32>,
+        }
+        let wire = ContactInput::with_email("jane@example.com")
+            .custom_field("lead_source", "web")
+            .custom_fields_from(&Profile {
+                plan_tier: "pro",
+                seats: None,
+            })
+            .into_wire()
+            .unwrap();
+        let keys: Vec<&str> = wire.custom_fields.as_ref().unwrap().keys().collect();
+        assert_eq!(keys, ["LEAD_SOURCE", "PLAN_TIER"]);
+        let refused = ContactInput::with_email("jane@example.com")
+            .custom_field("bad key", 1)
+            .into_wire()
+            .err()
+            .unwrap();
+        assert_eq!(refused.field(), Some("customFields"));
+    }
+
+    #[test]
+    fn names_and_extra_fields_are_sent_and_masked() {
+        let input = ContactInput::with_phone("+39 339 123 4567")
+            .first_name("Jane")
+            .last_name("Rossi")
+            .extra_field("nickname", "Janie");
+        let shown = format!("{input:?}");
+        assert!(
+            !shown.contains("Jane") && !shown.contains("Rossi") && !shown.contains("Janie"),
+            "{shown}"
+        );
+        let body = serde_json::to_value(input.into_wire().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"phone": "+393391234567", "firstName": "Jane", "lastName": "Rossi", "nickname": "Janie"})
+        );
+        for key in ["email", "customFields", "firstName", ""] {
+            let refused = ContactPatch::new().extra_field(key, 1).into_wire().err();
+            assert_eq!(
+                refused.map(|e| e.kind()),
+                Some(ErrorKind::InvalidInput),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_patch_is_empty_and_a_set_one_is_not() {
+        assert!(ContactPatch::new().is_empty());
+        assert!(
+            !ContactPatch::new()
+                .consent(MarketingConsent::opt_in_all())
+                .is_empty()
+        );
+        assert!(!ContactPatch::new().custom_field("x", 1).is_empty());
+        assert!(!ContactPatch::new().custom_field("", 1).is_empty());
     }
 }

@@ -1,12 +1,22 @@
-//! Custom field definitions: listing, creating, and the typed set-up of [`Minimo::ensure_custom_fields`](crate::Minimo::ensure_custom_fields).
+//! Custom field definitions: listing, creating, and making an account match a struct
+//! ([`Minimo::ensure_custom_fields`]).
 
-use crate::error::{Error, ErrorKind};
+use crate::client::Minimo;
+use crate::error::{Error, ErrorKind, Result};
+use crate::typed::{self, EnsureReport};
 use crate::validate;
-use minimo_api::types;
+use minimo_api::types::{self, CustomFieldType};
+use schemars::JsonSchema;
 use std::fmt;
 
 /// The type of a custom field's value. Open: a type this version does not know is kept as
-/// [`FieldType::Other`].
+/// [`FieldType::Other`]. Parsed and printed as the API spells it (`text`, `select`...).
+///
+/// ```
+/// use minimo_ext::FieldType;
+/// assert_eq!(FieldType::parse("select"), FieldType::Select);
+/// assert_eq!(FieldType::parse("geo").to_string(), "geo");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FieldType {
@@ -29,54 +39,47 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    /// The type as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FieldType::Text => "text",
-            FieldType::Number => "number",
-            FieldType::Boolean => "boolean",
-            FieldType::Date => "date",
-            FieldType::Datetime => "datetime",
-            FieldType::Select => "select",
-            FieldType::Json => "json",
-            FieldType::Other(other) => other,
-        }
+    /// The type named `text` as the API spells it; an unknown name is [`FieldType::Other`].
+    pub fn parse(text: &str) -> FieldType {
+        text.parse::<CustomFieldType>()
+            .map_or_else(|_| FieldType::Other(text.to_owned()), FieldType::from)
     }
 
-    fn parse(text: &str) -> FieldType {
-        match text {
-            "text" => FieldType::Text,
-            "number" => FieldType::Number,
-            "boolean" => FieldType::Boolean,
-            "date" => FieldType::Date,
-            "datetime" => FieldType::Datetime,
-            "select" => FieldType::Select,
-            "json" => FieldType::Json,
-            other => FieldType::Other(other.to_owned()),
-        }
-    }
-
-    fn to_wire(&self) -> Result<types::CustomFieldType, Error> {
+    /// The generated wire type for the types the API can create; the name of any other.
+    fn to_wire(&self) -> std::result::Result<CustomFieldType, &str> {
         Ok(match self {
-            FieldType::Text => types::CustomFieldType::Text,
-            FieldType::Number => types::CustomFieldType::Number,
-            FieldType::Boolean => types::CustomFieldType::Boolean,
-            FieldType::Date => types::CustomFieldType::Date,
-            FieldType::Datetime => types::CustomFieldType::Datetime,
-            FieldType::Select => types::CustomFieldType::Select,
-            FieldType::Json => types::CustomFieldType::Json,
-            FieldType::Other(other) => {
-                return Err(Error::invalid_input(format!(
-                    "custom field type `{other}` cannot be created"
-                )));
-            }
+            FieldType::Text => CustomFieldType::Text,
+            FieldType::Number => CustomFieldType::Number,
+            FieldType::Boolean => CustomFieldType::Boolean,
+            FieldType::Date => CustomFieldType::Date,
+            FieldType::Datetime => CustomFieldType::Datetime,
+            FieldType::Select => CustomFieldType::Select,
+            FieldType::Json => CustomFieldType::Json,
+            FieldType::Other(other) => return Err(other),
         })
+    }
+}
+
+impl From<CustomFieldType> for FieldType {
+    fn from(wire: CustomFieldType) -> Self {
+        match wire {
+            CustomFieldType::Text => FieldType::Text,
+            CustomFieldType::Number => FieldType::Number,
+            CustomFieldType::Boolean => FieldType::Boolean,
+            CustomFieldType::Date => FieldType::Date,
+            CustomFieldType::Datetime => FieldType::Datetime,
+            CustomFieldType::Select => FieldType::Select,
+            CustomFieldType::Json => FieldType::Json,
+        }
     }
 }
 
 impl fmt::Display for FieldType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self.to_wire() {
+            Ok(wire) => wire.fmt(f),
+            Err(other) => f.write_str(other),
+        }
     }
 }
 
@@ -119,6 +122,7 @@ impl From<types::CustomField> for CustomField {
 
 /// Custom fields of one category, as [`CustomFields::list_grouped`] returns them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CustomFieldGroup {
     /// The category (`uncategorized` for fields without one).
     pub category: String,
@@ -133,8 +137,10 @@ pub struct CustomFieldGroup {
 /// let field = NewCustomField::new("lead_source", "Lead source", FieldType::Select)
 ///     .category("Lead Data")
 ///     .options(["Website", "Referral"]);
+/// assert_eq!(field.key(), "LEAD_SOURCE");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
 pub struct NewCustomField {
     key: String,
     label: String,
@@ -176,44 +182,63 @@ impl NewCustomField {
         self.key.to_uppercase()
     }
 
-    pub(crate) fn to_wire(&self) -> Result<types::CustomFieldCreate, Error> {
-        let key = validate::custom_field_key(&self.key)?;
+    fn to_wire(&self) -> Result<types::CustomFieldCreate> {
+        let key = validate::custom_field_key(&self.key).map_err(|e| e.with_field("key"))?;
+        let invalid = |field: &str, e: String| {
+            Error::invalid_input(format!("custom field `{key}`: {e}")).with_field(field)
+        };
         if self.label.trim().is_empty() {
-            return Err(Error::invalid_input(format!(
-                "custom field `{key}` needs a label"
-            )));
+            return Err(invalid("displayName", "needs a label".to_owned()));
         }
         if !self.options.is_empty() && self.field_type != FieldType::Select {
-            return Err(Error::invalid_input(format!(
-                "custom field `{key}`: only select fields take options"
-            )));
+            return Err(invalid(
+                "options",
+                "only select fields take options".to_owned(),
+            ));
         }
-        let invalid = |e: String| Error::invalid_input(format!("custom field `{key}`: {e}"));
+        let type_ = self
+            .field_type
+            .to_wire()
+            .map_err(|other| invalid("type", format!("type `{other}` cannot be created")))?;
         Ok(types::CustomFieldCreate {
             key: key
                 .parse()
-                .map_err(|e: types::error::ConversionError| invalid(e.to_string()))?,
+                .map_err(|e: types::error::ConversionError| invalid("key", e.to_string()))?,
             display_name: self
                 .label
                 .parse()
-                .map_err(|e: types::error::ConversionError| invalid(e.to_string()))?,
-            type_: self.field_type.to_wire()?,
+                .map_err(|e: types::error::ConversionError| {
+                    invalid("displayName", e.to_string())
+                })?,
+            type_,
             category: self.category.clone(),
             options: self.options.clone(),
         })
     }
 }
 
-/// Custom field operations, from [`Minimo::custom_fields`](crate::Minimo::custom_fields).
+/// Custom field operations, from [`Minimo::custom_fields`].
 #[derive(Debug, Clone, Copy)]
 pub struct CustomFields<'a> {
-    pub(crate) client: &'a crate::Minimo,
+    pub(crate) client: &'a Minimo,
 }
 
 impl CustomFields<'_> {
-    /// Every custom field of the account, in the order the server lists them.
-    pub async fn list(&self) -> Result<Vec<CustomField>, Error> {
-        let list = self
+    /// Every custom field of the account, in the order the server lists them (flat or
+    /// grouped, wrapped in `data` or not: every documented shape is read).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// for field in minimo.custom_fields().list().await? {
+    ///     println!("{} ({})", field.key, field.field_type);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list(&self) -> Result<Vec<CustomField>> {
+        let (list, _) = self
             .client
             .call(self.client.api().list_custom_fields().send())
             .await?;
@@ -225,13 +250,25 @@ impl CustomFields<'_> {
     }
 
     /// The custom fields grouped by category (`groupBy=category`).
-    pub async fn list_grouped(&self) -> Result<Vec<CustomFieldGroup>, Error> {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// use minimo_ext::{FieldType, NewCustomField};
+    /// minimo.custom_fields().create(NewCustomField::new("plan", "Plan", FieldType::Text).category("Billing")).await?;
+    /// let groups = minimo.custom_fields().list_grouped().await?;
+    /// assert_eq!(groups[0].category, "Billing");
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_grouped(&self) -> Result<Vec<CustomFieldGroup>> {
         let request = self
             .client
             .api()
             .list_custom_fields()
             .group_by(types::CustomFieldGroupBy::Category);
-        match self.client.call(request.send()).await?.into_body() {
+        match self.client.call(request.send()).await?.0.into_body() {
             types::CustomFieldListBody::CustomFieldGroups(groups) => Ok(groups
                 .groups
                 .into_iter()
@@ -247,13 +284,135 @@ impl CustomFields<'_> {
         }
     }
 
-    /// Creates a custom field. A key that exists already is a [`ErrorKind::Conflict`].
-    pub async fn create(&self, field: NewCustomField) -> Result<CustomField, Error> {
+    /// Creates a custom field. A key that exists already is a [`ErrorKind::Conflict`]. Any
+    /// 2xx is success; when its body does not describe the field, the field is read back from
+    /// the list.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// use minimo_ext::{ErrorKind, FieldType, NewCustomField};
+    /// let field = NewCustomField::new("lead_source", "Lead source", FieldType::Select).options(["Web", "Event"]);
+    /// let created = minimo.custom_fields().create(field.clone()).await?;
+    /// assert_eq!(created.key, "LEAD_SOURCE");
+    /// let again = minimo.custom_fields().create(field).await.unwrap_err();
+    /// assert_eq!(again.kind(), ErrorKind::Conflict);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(&self, field: NewCustomField) -> Result<CustomField> {
         let body = field.to_wire()?;
-        let created = self
+        let key = body.key.to_string();
+        match self
             .client
             .call(self.client.api().create_custom_field().body(body).send())
-            .await?;
-        Ok(CustomField::from(created.data))
+            .await
+        {
+            Ok((created, _)) => Ok(CustomField::from(created.into_field())),
+            Err(error) if error.took_effect() => {
+                let listed = self.list().await?;
+                listed
+                    .into_iter()
+                    .find(|f| f.key.eq_ignore_ascii_case(&key))
+                    .ok_or(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl Minimo {
+    /// Makes the account's custom fields match struct `T` (see [`crate::typed`] for the type
+    /// mapping): lists what exists, creates what is missing, and reports keys whose existing
+    /// type differs, or whose `select` options differ (those are left alone). Running it again
+    /// changes nothing; two services running it at once both succeed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Profile {
+    ///     plan_tier: String,
+    ///     seats: Option<u32>,
+    /// }
+    /// let report = minimo.ensure_custom_fields::<Profile>().await?;
+    /// assert_eq!(report.created, ["PLAN_TIER", "SEATS"]);
+    /// assert!(minimo.ensure_custom_fields::<Profile>().await?.created.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure_custom_fields<T: JsonSchema>(&self) -> Result<EnsureReport> {
+        let wanted = typed::field_specs::<T>()?;
+        let fields = self.custom_fields();
+        let mut existing: Vec<CustomField> = fields.list().await?;
+        let mut report = EnsureReport::default();
+        for spec in wanted {
+            if report.record_existing(&spec, &existing) {
+                continue;
+            }
+            match fields.create(spec.to_new()).await {
+                Ok(created) => {
+                    report.created.push(spec.key);
+                    existing.push(created);
+                }
+                // Created meanwhile by another instance: look again.
+                Err(error) if error.kind() == ErrorKind::Conflict => {
+                    existing = fields.list().await?;
+                    if !report.record_existing(&spec, &existing) {
+                        return Err(error);
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_round_trip_through_the_generated_enum() {
+        for name in [
+            "text", "number", "boolean", "date", "datetime", "select", "json",
+        ] {
+            let parsed = FieldType::parse(name);
+            assert!(!matches!(parsed, FieldType::Other(_)), "{name}");
+            assert_eq!(parsed.to_string(), name);
+        }
+        assert_eq!(FieldType::parse("Text"), FieldType::Other("Text".into()));
+        let refused = NewCustomField::new("x", "X", FieldType::Other("geo".into()))
+            .to_wire()
+            .err();
+        assert_eq!(refused.as_ref().and_then(Error::field), Some("type"));
+    }
+
+    #[test]
+    fn only_select_fields_take_options_and_every_field_needs_a_label() {
+        let options = NewCustomField::new("x", "X", FieldType::Text)
+            .options(["a"])
+            .to_wire()
+            .err();
+        assert_eq!(options.as_ref().and_then(Error::field), Some("options"));
+        let label = NewCustomField::new("x", " ", FieldType::Text)
+            .to_wire()
+            .err();
+        assert_eq!(label.as_ref().and_then(Error::field), Some("displayName"));
+        let key = NewCustomField::new("a key", "X", FieldType::Text)
+            .to_wire()
+            .err();
+        assert_eq!(key.as_ref().and_then(Error::field), Some("key"));
+        let wire = NewCustomField::new("plan_tier", "Plan", FieldType::Select)
+            .options(["a"])
+            .to_wire()
+            .ok();
+        assert_eq!(
+            wire.map(|w| w.key.to_string()).as_deref(),
+            Some("PLAN_TIER")
+        );
     }
 }

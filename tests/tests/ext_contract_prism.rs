@@ -17,7 +17,7 @@ use common::{
 };
 use minimo_ext::{
     ContactId, ContactInput, ContactPatch, EmailChange, ErrorCode, ErrorKind, FieldType,
-    MarketingConsent, Minimo, NewCustomField, RetryPolicy,
+    MarketingConsent, Minimo, NewCustomField,
 };
 use minimo_fake::{ContactSeed, CustomFieldSeed, FakeServer, Fault};
 use minimo_tests::prism::Prism;
@@ -211,11 +211,13 @@ async fn every_operation_conforms_through_prism() {
         .await
         .unwrap();
     assert_eq!(from_struct, jane);
+    // Values go out under the definition's key: uppercased.
     let merged = store.contact(jane.get()).unwrap().custom_fields;
-    assert_eq!(merged["plan"], "enterprise");
-    assert_eq!(merged["seats"], 12);
-    assert_eq!(merged["prefs"], json!({"lang": "it"}));
-    assert!(!merged.contains_key("nickname"), "None fields are left out");
+    assert_eq!(merged["PLAN"], "enterprise");
+    assert_eq!(merged["SEATS"], 12);
+    assert_eq!(merged["PREFS"], json!({"lang": "it"}));
+    assert!(!merged.contains_key("NICKNAME"), "None fields are left out");
+    assert!(!merged.contains_key("plan"), "no lowercase duplicate");
     minimo
         .upsert(
             ContactInput::with_email("jane@example.com")
@@ -224,7 +226,7 @@ async fn every_operation_conforms_through_prism() {
         .await
         .unwrap();
     assert_eq!(
-        store.contact(jane.get()).unwrap().custom_fields["prefs"],
+        store.contact(jane.get()).unwrap().custom_fields["PREFS"],
         json!({"lang": "it", "news": true}),
         "nested objects merge"
     );
@@ -253,9 +255,15 @@ async fn every_operation_conforms_through_prism() {
     assert_eq!(found.source.as_deref(), Some("API"));
     assert_eq!(found.company, Some(COMPANY));
     assert!(!found.deleted);
+    // `plan` from the struct went out as PLAN, over the earlier "pro".
     assert_eq!(
         found.custom_field::<String>("PLAN").unwrap().unwrap(),
-        "pro"
+        "enterprise"
+    );
+    assert_eq!(
+        found.custom_field::<String>("plan").unwrap().unwrap(),
+        "enterprise",
+        "reads accept either case"
     );
     assert!(found.custom_field::<u32>("PLAN").unwrap().is_err());
     assert!(found.custom_field::<String>("MISSING").is_none());
@@ -311,7 +319,7 @@ async fn every_operation_conforms_through_prism() {
     assert_eq!(updated, jane);
     let after = store.contact(jane.get()).unwrap();
     assert_eq!(after.custom_fields["SEATS"], 10);
-    assert_eq!(after.custom_fields["PLAN"], "pro");
+    assert_eq!(after.custom_fields["PLAN"], "enterprise");
     assert_eq!(after.email, before.email);
     assert_eq!(after.phone, before.phone);
     assert_eq!(after.marketing_consent, before.marketing_consent);
@@ -540,11 +548,8 @@ async fn error_paths_conform_through_prism() {
     // 429 from the rate limit: the key has one request in its bucket; the Retry-After (5 s,
     // or 4 s when the second request comes a second or more after the first) is beyond what
     // this policy waits.
-    let policy = RetryPolicy {
-        max_retry_after: Duration::from_secs(1),
-        ..fast_policy()
-    };
-    let max_retry_after = policy.max_retry_after;
+    let policy = fast_policy().max_retry_after(Duration::from_secs(1));
+    let max_retry_after = policy.retry_after_cap();
     let limited = Minimo::builder()
         .api_key(LIMITED_KEY)
         .base_url(c.prism.base_url())
@@ -651,10 +656,19 @@ async fn error_paths_conform_through_prism() {
 #[tokio::test]
 async fn the_violation_check_flags_a_response_the_spec_forbids() {
     let c = Contract::start().await;
-    // listCustomFields does not declare 409: Prism passes it on with a violation warning.
-    c.fake.faults().push(Fault::status("listCustomFields", 409));
-    let error = c.client().custom_fields().list().await.expect_err("409");
-    assert_eq!(error.kind(), ErrorKind::Conflict, "{error:?}");
+    // A 2xx body that is not JSON: Prism answers a 500 of its own and logs the error. A
+    // create is not retried after a 5xx, so there is exactly one exchange.
+    c.fake
+        .faults()
+        .push(Fault::invalid_json("createCustomField"));
+    let error = c
+        .client()
+        .custom_fields()
+        .create(NewCustomField::new("plan", "Plan", FieldType::Text))
+        .await
+        .expect_err("not JSON");
+    assert_eq!(error.kind(), ErrorKind::Server, "{error:?}");
+    assert_eq!(error.attempts(), 1);
     // Prism logs the violation just after `Received forward response`: poll for it (up to
     // 30 s), done as soon as it is there.
     let mut bad = Vec::new();
@@ -673,9 +687,9 @@ async fn the_violation_check_flags_a_response_the_spec_forbids() {
     assert_eq!(bad.len(), 1, "{bad:#?}");
     let exchange = &bad[0];
     for expected in [
-        "get /public/v1/custom-fields",
-        "has returned 409",
-        "Violation: response",
+        "post /public/v1/custom-fields",
+        "has returned 201",
+        "terminated with error",
     ] {
         assert!(exchange.contains(expected), "{expected:?} in:\n{exchange}");
     }

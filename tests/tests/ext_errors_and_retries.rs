@@ -41,11 +41,9 @@ fn assert_answered(
 }
 
 fn policy(max_attempts: u32, initial_backoff_ms: u64) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(initial_backoff_ms),
-        ..fast_policy()
-    }
+    fast_policy()
+        .max_attempts(max_attempts)
+        .initial_backoff(Duration::from_millis(initial_backoff_ms))
 }
 
 fn client_with(base_url: &str, policy: RetryPolicy, timeout: Duration) -> Minimo {
@@ -233,11 +231,8 @@ async fn the_rate_limit_is_rate_limited_with_retry_after_and_not_waited_beyond_t
     // The limited key has one request in its bucket, refilled at 0.2 per second: the second
     // request is told to come back in up to 5 s (less the time since the first, rounded up),
     // more than this policy honours.
-    let policy = RetryPolicy {
-        max_retry_after: Duration::from_secs(1),
-        ..fast_policy()
-    };
-    let max_retry_after = policy.max_retry_after;
+    let policy = fast_policy().max_retry_after(Duration::from_secs(1));
+    let max_retry_after = policy.retry_after_cap();
     let minimo = Minimo::builder()
         .api_key(LIMITED_KEY)
         .base_url(fake.base_url())
@@ -425,8 +420,10 @@ async fn upsert_is_not_retried_on_503() {
         "Service temporarily unavailable",
     );
     assert_eq!(error.attempts(), 1);
-    // Retryable by the caller who knows better, but the client made one attempt only.
-    assert!(error.is_retryable());
+    // One verdict: the client did not retry because the contact may have been created, and
+    // the error says the same instead of inviting the caller to retry.
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(error.may_have_been_processed(), "{error:?}");
     assert_eq!(statuses(&fake, "upsertContact"), [Some(503)]);
     assert!(fake.store().contacts(COMPANY).is_empty());
 }
@@ -461,7 +458,9 @@ async fn upsert_is_not_retried_on_a_dropped_connection() {
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert_eq!(error.status(), None);
     assert_eq!(error.attempts(), 1);
-    assert!(error.is_retryable());
+    // The request was sent before the connection broke: it may have been processed.
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(error.may_have_been_processed(), "{error:?}");
     assert_one_line(&error.to_string());
     assert_eq!(statuses(&fake, "upsertContact"), [None]);
 }
@@ -493,7 +492,8 @@ async fn upsert_is_not_retried_after_a_timeout() {
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
     assert_eq!(error.status(), None);
     assert_eq!(error.attempts(), 1, "{error:?}");
-    assert!(error.is_retryable());
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(error.may_have_been_processed(), "{error:?}");
     // The call is over, so any second attempt has been answered (the fake journals before
     // it answers). The first attempt took the latency fault: wait until the fake has taken it
     // (it may see the request late on a loaded machine), then no upsert other than that held
@@ -591,10 +591,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
         .push(Fault::status("getContactByEmail", 503).retry_after_http_date(2));
     let minimo = client_with(
         &fake.base_url(),
-        RetryPolicy {
-            max_retry_after: Duration::from_secs(5),
-            ..policy(3, 20)
-        },
+        policy(3, 20).max_retry_after(Duration::from_secs(5)),
         Duration::from_secs(10),
     );
     let jane = minimo.get_by_email("jane@example.com").await.unwrap();
@@ -666,12 +663,10 @@ async fn one_deadline_covers_every_attempt_and_wait() {
     );
     let minimo = client_with(
         &fake.base_url(),
-        RetryPolicy {
-            max_attempts: ATTEMPTS,
-            initial_backoff: backoff,
-            max_backoff: backoff,
-            ..fast_policy()
-        },
+        fast_policy()
+            .max_attempts(ATTEMPTS)
+            .initial_backoff(backoff)
+            .max_backoff(backoff),
         Duration::from_millis(1_500),
     );
     let started = std::time::Instant::now();
@@ -719,13 +714,11 @@ async fn cancelling_a_call_during_its_backoff_makes_no_further_attempt() {
     let backoff = Duration::from_secs(2);
     let minimo = client_with(
         &fake.base_url(),
-        RetryPolicy {
-            max_attempts: 5,
-            initial_backoff: backoff,
-            max_backoff: backoff,
-            jitter: false,
-            ..fast_policy()
-        },
+        fast_policy()
+            .max_attempts(5)
+            .initial_backoff(backoff)
+            .max_backoff(backoff)
+            .jitter(false),
         Duration::from_secs(30),
     );
     let call = tokio::spawn(async move { minimo.get_by_email("jane@example.com").await });

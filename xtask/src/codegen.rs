@@ -21,8 +21,32 @@ pub const GENERATED: &str = "minimo-api/src/generated.rs";
 pub const PII_TYPES: &[(&str, &str)] = &[
     ("EmailAddress", "crate::pii::EmailAddress"),
     ("PhoneNumber", "crate::pii::PhoneNumber"),
+    ("PersonName", "crate::pii::PersonName"),
     ("CustomFieldValues", "crate::pii::CustomFieldValues"),
+    ("ExtraValue", "crate::pii::ExtraValue"),
 ];
+
+/// Schemas replaced by the handwritten read models of `minimo-api/src/model/`: bodies the
+/// vendor documents in several shapes (wrapped in `data` or bare, an id as a string, an array
+/// or an object) are decoded tolerantly and in one pass, and the contact keeps keys the spec
+/// does not name. progenitor would turn each `oneOf` into an untagged enum (serde buffers the
+/// whole body and decodes it again per variant) and drop unknown keys.
+pub const MODEL_TYPES: &[(&str, &str)] = &[
+    ("Contact", "crate::model::Contact"),
+    ("ContactLookup", "crate::model::ContactLookup"),
+    ("UpsertResult", "crate::model::UpsertResult"),
+    ("UpdateResult", "crate::model::UpdateResult"),
+    ("CustomFieldCreated", "crate::model::CustomFieldCreated"),
+    ("CustomFieldList", "crate::model::CustomFieldList"),
+    ("ErrorResponse", "crate::model::ErrorResponse"),
+    ("ErrorBody", "crate::model::ErrorBody"),
+];
+
+/// The function that percent-encodes path parameters in the generated client: progenitor's
+/// own `encode_path` leaves `+`, `&`, `=` and other sub-delimiters raw, which a server or
+/// proxy may decode as something else (`+` as a space); ours encodes everything outside the
+/// unreserved set, as `encodeURIComponent` does.
+pub const PATH_ENCODER: &str = "crate::runtime::encode_path";
 
 /// Why the spec could not be turned into a client.
 #[derive(Debug)]
@@ -116,10 +140,11 @@ pub fn normalized(mut doc: Value) -> Result<Value, Error> {
     Ok(doc)
 }
 
-/// The masking of personal data depends on spec names: a string property named `email` or
-/// `phone` must use the schemas of [`PII_TYPES`] rather than an inline `type: string`, and
-/// when a spec has such properties each of those schemas must exist (a replacement of a
-/// missing schema silently does nothing).
+/// The masking of personal data depends on spec names: a string property named `email`,
+/// `phone`, `firstName` or `lastName` must use the schemas of [`PII_TYPES`] rather than an
+/// inline `type: string`; a request body's free-form extra keys must use a masked schema too;
+/// and when a spec has such properties each of those schemas must exist (a replacement of a
+/// missing schema silently does nothing). Every replaced schema must exist as well.
 fn check_pii_types(doc: &Value) -> Result<(), Error> {
     let schemas = doc
         .pointer("/components/schemas")
@@ -135,6 +160,7 @@ fn check_pii_types(doc: &Value) -> Result<(), Error> {
             let wanted = match property.to_ascii_lowercase().as_str() {
                 "email" => "EmailAddress",
                 "phone" => "PhoneNumber",
+                "firstname" | "lastname" => "PersonName",
                 _ => continue,
             };
             match sub.get("type").and_then(Value::as_str) {
@@ -156,19 +182,72 @@ fn check_pii_types(doc: &Value) -> Result<(), Error> {
             }
         }
     }
+    for name in request_body_schemas(doc) {
+        let free_form = schemas
+            .and_then(|s| s.get(&name))
+            .and_then(|schema| schema.get("additionalProperties"))
+            .is_some_and(|extra| {
+                extra == &Value::Bool(true) || extra.as_object().is_some_and(|o| o.is_empty())
+            });
+        if free_form {
+            return Err(Error::Spec(normalize::Error {
+                pointer: format!(
+                    "/components/schemas/{}/additionalProperties",
+                    normalize::escape_token(&name)
+                ),
+                message: "extra keys of a request body would print unmasked: use `$ref: '#/components/schemas/ExtraValue'`".to_owned(),
+            }));
+        }
+    }
+    let has = |name: &str| schemas.is_some_and(|s| s.contains_key(name));
+    let mut required: Vec<(&str, &str, &str)> = Vec::new();
     if personal_data {
-        for (name, _) in PII_TYPES {
-            if !schemas.is_some_and(|s| s.contains_key(*name)) {
-                return Err(Error::Spec(normalize::Error {
-                    pointer: format!("/components/schemas/{name}"),
-                    message: format!(
-                        "missing: codegen replaces `{name}` with a type whose Debug output is masked"
-                    ),
-                }));
-            }
+        required.extend(
+            PII_TYPES
+                .iter()
+                .map(|(name, rust)| (*name, *rust, "whose Debug output is masked")),
+        );
+    }
+    // The read models come as a set: a spec with one of them must keep every name, or a
+    // rename would silently give back a strict, slow generated type.
+    if MODEL_TYPES.iter().any(|(name, _)| has(name)) {
+        required.extend(
+            MODEL_TYPES
+                .iter()
+                .map(|(name, rust)| (*name, *rust, "the tolerant read model")),
+        );
+    }
+    for (name, rust_type, what) in required {
+        if !has(name) {
+            return Err(Error::Spec(normalize::Error {
+                pointer: format!("/components/schemas/{name}"),
+                message: format!("missing: codegen replaces `{name}` with `{rust_type}`, {what}"),
+            }));
         }
     }
     Ok(())
+}
+
+/// The component schemas request bodies refer to.
+fn request_body_schemas(doc: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|item| item.values()) {
+            let reference = op
+                .pointer("/requestBody/content/application~1json/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            if let Some(name) = reference {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
 }
 
 /// Runs the whole pipeline on the spec's text.
@@ -210,9 +289,12 @@ fn render_client(openapi: &openapiv3::OpenAPI, spec_sha256: &str) -> Result<Stri
                 .parse()
                 .map_err(|e| Error::Generator(format!("{e:?}")))?,
         )
-        .with_derive("PartialEq");
-    // Personal data gets types whose Debug output is masked (minimo-api/src/pii.rs).
-    for (schema, rust_type) in PII_TYPES {
+        .with_derive("PartialEq")
+        // Ordered maps, so the extra keys of a request body go out in a stable order.
+        .with_map_type("::std::collections::BTreeMap");
+    // Personal data gets types whose Debug output is masked (minimo-api/src/pii.rs); bodies
+    // with several documented shapes get the tolerant read models (minimo-api/src/model/).
+    for (schema, rust_type) in PII_TYPES.iter().chain(MODEL_TYPES) {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
     let mut generator = progenitor::Generator::new(&settings);
@@ -223,8 +305,9 @@ fn render_client(openapi: &openapiv3::OpenAPI, spec_sha256: &str) -> Result<Stri
     }))
     .map_err(|panic| Error::Generator(panic_message(&panic)))?
     .map_err(|e| Error::Generator(e.to_string()))?;
-    let file = syn::parse2::<syn::File>(tokens)
+    let mut file = syn::parse2::<syn::File>(tokens)
         .map_err(|e| Error::Generator(format!("unparsable output: {e}")))?;
+    use_path_encoder(&mut file)?;
     // progenitor's usage snippets are marked `ignore`, which rustdoc reports as ignored
     // tests; they are illustrations, so they become `text` blocks.
     let body = prettyplease::unparse(&file).replace("```ignore\n", "```text\n");
@@ -233,6 +316,46 @@ fn render_client(openapi: &openapiv3::OpenAPI, spec_sha256: &str) -> Result<Stri
          // Change the spec (or xtask/src/codegen.rs) and regenerate instead.\n\
          // spec sha256: {spec_sha256}\n\n{body}"
     ))
+}
+
+/// Replaces progenitor's `encode_path` by [`PATH_ENCODER`]: the top-level
+/// `use progenitor_client::{encode_path, ..}` loses that name and a `use` of ours takes its
+/// place, so every `encode_path(..)` call of the generated code (the builders reach it through
+/// `super::`) encodes with the strict set. An output without that import is an error: the
+/// generator changed and this rule must be revisited.
+fn use_path_encoder(file: &mut syn::File) -> Result<(), Error> {
+    fn drop_name(tree: &mut syn::UseTree, name: &str) -> bool {
+        match tree {
+            syn::UseTree::Path(path) => drop_name(&mut path.tree, name),
+            syn::UseTree::Group(group) => {
+                let before = group.items.len();
+                group.items = std::mem::take(&mut group.items)
+                    .into_iter()
+                    .filter(|item| !matches!(item, syn::UseTree::Name(n) if n.ident == name))
+                    .collect();
+                before != group.items.len()
+            }
+            _ => false,
+        }
+    }
+    let mut found = 0;
+    for item in &mut file.items {
+        if let syn::Item::Use(item) = item
+            && matches!(&item.tree, syn::UseTree::Path(p) if p.ident == "progenitor_client")
+            && drop_name(&mut item.tree, "encode_path")
+        {
+            found += 1;
+        }
+    }
+    if found != 1 {
+        return Err(Error::Generator(format!(
+            "expected one top-level import of progenitor_client's `encode_path`, found {found}"
+        )));
+    }
+    let encoder: syn::ItemUse = syn::parse_str(&format!("use {PATH_ENCODER};"))
+        .map_err(|e| Error::Generator(format!("unparsable path encoder: {e}")))?;
+    file.items.insert(0, syn::Item::Use(encoder));
+    Ok(())
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -111,6 +111,11 @@ pub const RULES: &[Rule] = &[
         summary: "every error response of an operation shares one body; body-less ones get it",
         apply: one_error_body,
     },
+    Rule {
+        name: "fold_error_codes",
+        summary: "codes a `4XX`/`5XX` range with the same body covers are folded into it",
+        apply: fold_error_codes,
+    },
 ];
 
 /// Applies every rule of [`RULES`] in order.
@@ -596,6 +601,46 @@ pub fn one_error_body(doc: &mut Value) -> Result<(), Error> {
                 }
                 responses.insert(code, resolved);
             }
+        }
+        Ok(())
+    })
+}
+
+/// Once a `4XX` or `5XX` range exists, progenitor matches it before the specific codes of its
+/// class that sort after it, leaving match arms nothing can reach. A specific code whose body
+/// schema is the range's is decoded alike by the range, so it is dropped (the 3.1 spec keeps
+/// it, with its examples, as documentation); a code with another body stays.
+pub fn fold_error_codes(doc: &mut Value) -> Result<(), Error> {
+    let components = doc
+        .get("components")
+        .and_then(|c| c.get("responses"))
+        .cloned();
+    let body = |response: &Value| -> Option<Value> {
+        let resolved = match response.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.strip_prefix("#/components/responses/")?;
+                components.as_ref()?.get(name)?
+            }
+            None => response,
+        };
+        resolved
+            .pointer("/content/application~1json/schema")
+            .cloned()
+    };
+    for_each_operation(doc, |_, op| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return Ok(());
+        };
+        for class in ['4', '5'] {
+            let Some(range_body) = responses.get(&format!("{class}XX")).map(&body) else {
+                continue;
+            };
+            responses.retain(|code, response| {
+                !(code.len() == 3
+                    && code.starts_with(class)
+                    && code.bytes().all(|b| b.is_ascii_digit())
+                    && body(response) == range_body)
+            });
         }
         Ok(())
     })

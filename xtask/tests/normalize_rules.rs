@@ -56,6 +56,7 @@ rule_fixtures!(
     free_form_beside_properties,
     default_responses,
     one_error_body,
+    fold_error_codes,
 );
 
 #[test]

@@ -30,20 +30,37 @@ pub fn mask_phone(phone: &str) -> String {
     out
 }
 
+/// Masks a person's name: the first character, then `***`.
+pub fn mask_name(name: &str) -> String {
+    let mut masked: String = name.chars().take(1).collect();
+    masked.push_str("***");
+    masked
+}
+
 /// Masks a request path: a segment that holds an email (raw or percent-encoded `@`) is
 /// replaced by its masked, decoded form.
 pub fn mask_path(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            let decoded = percent_decode(segment);
-            if decoded.contains('@') {
-                mask_email(&decoded)
-            } else {
-                segment.to_owned()
+    MaskedPath(path).to_string()
+}
+
+/// A request path that displays masked (see [`mask_path`]), without allocating unless a
+/// segment holds an email: the tracing span records it only when someone listens.
+pub(crate) struct MaskedPath<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for MaskedPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, segment) in self.0.split('/').enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
             }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+            if segment.contains('@') || segment.contains("%40") {
+                f.write_str(&mask_email(&percent_decode(segment)))?;
+            } else {
+                f.write_str(segment)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Masks every email address and phone number in free text (for server messages that may

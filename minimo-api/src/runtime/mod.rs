@@ -1,5 +1,6 @@
 //! The handwritten runtime the generated [`Client`] runs on: header hygiene, retries with
-//! backoff, one deadline per call, and a tracing span per attempt.
+//! backoff, one deadline per call, a tracing span per call, and what a caller can learn about
+//! a call afterwards.
 //!
 //! progenitor calls [`ClientHooks`] around every request; the impl must live in this crate
 //! (orphan rule). The hooks read their configuration from [`Runtime`], the value the client
@@ -7,27 +8,43 @@
 //!
 //! - `pre` adds the `Authorization` (sensitive) and `User-Agent` headers and removes the
 //!   `api-version` header progenitor adds (a Dropshot convention the Minimo API does not use).
-//! - `exec` sends the request, retrying by the operation's [`RetryClass`] under the
-//!   [`RetryPolicy`], within the call's deadline ([`Runtime::with_call_timeout`]). Waits honour
-//!   `Retry-After`; dropping the call's future cancels any wait.
-//! - Each attempt runs in a `minimo.request` span with `operation`, `method`, `path` (emails
-//!   masked), `attempt`, `status` and `latency_ms`. Bodies are never logged.
+//! - `exec` sends the request and reads the whole answer, retrying by the operation's
+//!   [`RetryClass`] under the [`RetryPolicy`], within the call's deadline
+//!   ([`Runtime::with_call_timeout`]): reading the body inside the loop means a body that breaks
+//!   off is retried like any other transient failure, the deadline covers it, and the
+//!   connection is released even when the generated code ignores the body (the delete). Waits
+//!   honour `Retry-After`; dropping the call's future cancels any wait.
+//! - Each call runs in one `minimo.request` span with `operation`, `method`, `path` (emails
+//!   masked, computed only when a subscriber records the span) and, when the call ends,
+//!   `attempts`, `status`, `latency_ms` and `request_id`. Bodies are never logged.
+//! - An observer ([`Runtime::with_observer`]) sees every attempt: operation, outcome, latency,
+//!   request id and the retry decision, for metrics.
 //!
 //! [`observe`] runs a call and reports what happened underneath it ([`CallReport`]: attempts,
-//! last status, `Retry-After`, request id), for error types that want to say so.
+//! last status, `Retry-After`, request id, latency, and the [`Verdict`] on whether a retry is
+//! safe and whether the server may have acted), for error types that want to say so.
 
+mod encode;
+mod http;
 mod mask;
+mod report;
 mod retry;
 
-pub use mask::{mask_email, mask_path, mask_phone, mask_text};
-pub use retry::{RetryClass, RetryPolicy, parse_retry_after};
+pub use encode::encode_path;
+pub use http::{
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, InvalidBaseUrl, check_base_url,
+    default_http_client, is_loopback,
+};
+pub use mask::{mask_email, mask_name, mask_path, mask_phone, mask_text};
+pub use report::{AttemptEvent, CallReport, Observer, RetryDecision, observe};
+pub use retry::{OPERATIONS, Outcome, RetryClass, RetryPolicy, Verdict, parse_retry_after};
 
 use crate::Client;
+use bytes::Bytes;
+use mask::MaskedPath;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
-use std::cell::RefCell;
-use std::future::Future;
+use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
@@ -40,26 +57,47 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The `User-Agent` every request carries: `minimo-rs/<version>`.
 pub const USER_AGENT: &str = concat!("minimo-rs/", env!("CARGO_PKG_VERSION"));
 
+/// The longest response body read by default (16 MiB): far more than any answer of this API,
+/// and a bound on what a misbehaving server can make the client hold.
+pub const DEFAULT_MAX_BODY: usize = 16 << 20;
+
 /// Per-client runtime configuration, carried inside the generated [`Client`].
 ///
 /// It is the one place that knows the `Authorization` header: the key is stored as a
 /// sensitive header value (its Debug output is `Sensitive`) and added to each request by
 /// `pre`, so a caller-supplied `reqwest::Client` needs no default headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Runtime {
     retry: RetryPolicy,
     call_timeout: Option<Duration>,
     authorization: Option<HeaderValue>,
     user_agent: HeaderValue,
+    observer: Option<Observer>,
+    max_body: usize,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("retry", &self.retry)
+            .field("call_timeout", &self.call_timeout)
+            .field("authorization", &self.authorization)
+            .field("user_agent", &self.user_agent)
+            .field("observer", &self.observer.as_ref().map(|_| "set"))
+            .field("max_body", &self.max_body)
+            .finish()
+    }
 }
 
 impl Default for Runtime {
     fn default() -> Self {
         Runtime {
             retry: RetryPolicy::default(),
-            call_timeout: None,
+            call_timeout: Some(DEFAULT_CALL_TIMEOUT),
             authorization: None,
             user_agent: HeaderValue::from_static(USER_AGENT),
+            observer: None,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -71,8 +109,8 @@ pub struct InvalidHeader {
     what: &'static str,
 }
 
-impl std::fmt::Display for InvalidHeader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "the {} holds characters an HTTP header cannot carry",
@@ -84,8 +122,8 @@ impl std::fmt::Display for InvalidHeader {
 impl std::error::Error for InvalidHeader {}
 
 impl Runtime {
-    /// The defaults: [`RetryPolicy::default`], no call deadline beyond the HTTP client's own,
-    /// no credentials.
+    /// The defaults: [`RetryPolicy::default`], a [`DEFAULT_CALL_TIMEOUT`] deadline per call,
+    /// no credentials, no observer, bodies up to [`DEFAULT_MAX_BODY`].
     pub fn new() -> Self {
         Runtime::default()
     }
@@ -109,14 +147,32 @@ impl Runtime {
     }
 
     /// Sets the retry policy.
+    #[must_use]
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
-    /// Sets one deadline for a whole call: every attempt and every wait between attempts.
+    /// Sets one deadline for a whole call: every attempt, every answer's body and every wait
+    /// between attempts. `Duration::MAX` means no deadline beyond the HTTP client's own.
+    #[must_use]
     pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
-        self.call_timeout = Some(timeout);
+        self.call_timeout = (timeout != Duration::MAX).then_some(timeout);
+        self
+    }
+
+    /// Calls `observer` after every attempt (see [`AttemptEvent`]), for metrics.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The longest response body read; the rest of a longer one is dropped and the call's
+    /// [`CallReport::body_limit_exceeded`] says so.
+    #[must_use]
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
         self
     }
 
@@ -129,37 +185,6 @@ impl Runtime {
     pub fn call_timeout(&self) -> Option<Duration> {
         self.call_timeout
     }
-}
-
-/// What happened underneath one call, as seen by [`observe`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallReport {
-    /// Attempts made (0 when the call failed before sending anything).
-    pub attempts: u32,
-    /// Status of the last response received, if any.
-    pub status: Option<StatusCode>,
-    /// The last response's `Retry-After`, if it sent one.
-    pub retry_after: Option<Duration>,
-    /// The last response's `x-request-id`, if it sent one.
-    pub request_id: Option<String>,
-}
-
-tokio::task_local! {
-    static CALL: RefCell<CallReport>;
-}
-
-/// Runs `call` (one operation's `send()` future) and returns its output with a [`CallReport`].
-pub async fn observe<F: Future>(call: F) -> (F::Output, CallReport) {
-    CALL.scope(RefCell::new(CallReport::default()), async move {
-        let output = call.await;
-        let report = CALL.with(|report| report.take());
-        (output, report)
-    })
-    .await
-}
-
-fn report(update: impl FnOnce(&mut CallReport)) {
-    let _ = CALL.try_with(|report| update(&mut report.borrow_mut()));
 }
 
 impl ClientHooks<Runtime> for Client {
@@ -183,107 +208,247 @@ impl ClientHooks<Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let runtime = self.inner();
-        let policy = runtime.retry_policy();
-        let class = RetryClass::for_operation(info.operation_id, request.method());
-        // A deadline too far away to represent (`Duration::MAX`) means no deadline.
-        let deadline = runtime
-            .call_timeout()
-            .and_then(|timeout| Instant::now().checked_add(timeout));
+        let span = tracing::info_span!(
+            "minimo.request",
+            operation = info.operation_id,
+            method = request.method().as_str(),
+            path = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        // Masking costs an allocation or two: only when someone records the span.
+        if !span.is_disabled() {
+            span.record(
+                "path",
+                tracing::field::display(MaskedPath(request.url().path())),
+            );
+        }
+        let call = Call {
+            client: self.client(),
+            runtime: self.inner(),
+            operation: info.operation_id,
+            class: RetryClass::for_operation(info.operation_id),
+            started: Instant::now(),
+        };
+        call.run(request, &span).instrument(span.clone()).await
+    }
+}
+
+/// One call: the attempts of one request under one deadline.
+struct Call<'a> {
+    client: &'a reqwest::Client,
+    runtime: &'a Runtime,
+    operation: &'static str,
+    class: RetryClass,
+    started: Instant,
+}
+
+/// What one attempt produced.
+struct Attempt {
+    result: reqwest::Result<reqwest::Response>,
+    outcome: Outcome,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    truncated: bool,
+}
+
+impl Call<'_> {
+    async fn run(
+        self,
+        mut request: reqwest::Request,
+        span: &tracing::Span,
+    ) -> reqwest::Result<reqwest::Response> {
+        let policy = &self.runtime.retry;
+        let deadline = self
+            .runtime
+            .call_timeout
+            .and_then(|timeout| self.started.checked_add(timeout));
         let method = request.method().clone();
-        let path = mask_path(request.url().path());
-        let mut request = request;
         let mut attempt: u32 = 1;
         loop {
             // The copy for the next attempt is taken before this one consumes the request;
             // a body that cannot be cloned (a stream) is sent once.
-            let spare = (attempt < policy.max_attempts)
-                .then(|| request.try_clone())
-                .flatten();
+            let spare = if attempt < policy.attempts() {
+                request.try_clone()
+            } else {
+                None
+            };
             if let Some(deadline) = deadline {
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 let timeout = request.timeout_mut();
                 *timeout = Some(timeout.map_or(remaining, |own| own.min(remaining)));
             }
-            let span = tracing::info_span!(
-                "minimo.request",
-                operation = info.operation_id,
-                method = %method,
-                path = %path,
-                attempt,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-            );
-            let started = Instant::now();
-            let result = self
-                .client()
-                .execute(request)
-                .instrument(span.clone())
-                .await;
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            let (retryable, retry_after) = match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    let retry_after = header(response, reqwest::header::RETRY_AFTER)
-                        .and_then(|v| parse_retry_after(&v, SystemTime::now()));
-                    let request_id = header(response, REQUEST_ID_HEADER);
-                    report(|r| {
-                        r.attempts = attempt;
-                        r.status = Some(status);
-                        r.retry_after = retry_after;
-                        r.request_id = request_id;
-                    });
-                    (class.retries_status(status), retry_after)
-                }
-                Err(error) => {
-                    span.in_scope(|| {
-                        tracing::debug!(
-                            timeout = error.is_timeout(),
-                            connect = error.is_connect(),
-                            "request failed"
-                        )
-                    });
-                    // Nothing of an earlier attempt's response describes this failure.
-                    report(|r| {
-                        *r = CallReport {
-                            attempts: attempt,
-                            ..CallReport::default()
-                        };
-                    });
-                    (class.retries_error(error), None)
-                }
+            let sent = Instant::now();
+            let done = self.attempt(request).await;
+            let latency = sent.elapsed();
+            let verdict = self.class.verdict(done.outcome);
+            let next = if policy.allows(done.outcome, verdict) {
+                spare
+                    .zip(policy.wait(attempt, done.retry_after))
+                    .filter(|(_, wait)| {
+                        deadline.is_none_or(|deadline| {
+                            Instant::now()
+                                .checked_add(*wait)
+                                .is_some_and(|woken| woken < deadline)
+                        })
+                    })
+            } else {
+                None
             };
-            let Some(next) = spare.filter(|_| retryable) else {
-                return result;
+            let decision = match &next {
+                Some((_, wait)) => RetryDecision::Retry { wait: *wait },
+                None if verdict.retryable => RetryDecision::GaveUp,
+                None => RetryDecision::Done,
             };
-            let Some(wait) = policy.wait(attempt, retry_after) else {
-                return result;
-            };
-            if deadline.is_some_and(|deadline| {
-                Instant::now()
-                    .checked_add(wait)
-                    .is_none_or(|woken| woken >= deadline)
-            }) {
-                return result;
+            let status = done.outcome.status();
+            report::update(|report| {
+                *report = CallReport {
+                    attempts: attempt,
+                    status,
+                    retry_after: done.retry_after,
+                    request_id: done.request_id.clone(),
+                    latency: self.started.elapsed(),
+                    verdict: Some(verdict),
+                    body_limit_exceeded: done.truncated,
+                };
+            });
+            if let Some(observer) = &self.runtime.observer {
+                observer(&AttemptEvent {
+                    operation: self.operation,
+                    method: &method,
+                    attempt,
+                    outcome: done.outcome,
+                    latency,
+                    request_id: done.request_id.as_deref(),
+                    decision,
+                });
             }
-            span.in_scope(|| tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying"));
+            if let Err(error) = &done.result {
+                tracing::debug!(
+                    timeout = error.is_timeout(),
+                    connect = error.is_connect(),
+                    attempt,
+                    "request failed"
+                );
+            }
+            let Some((spare, wait)) = next else {
+                span.record("attempts", attempt);
+                if let Some(status) = status {
+                    span.record("status", status.as_u16());
+                }
+                span.record("latency_ms", self.started.elapsed().as_millis() as u64);
+                if let Some(id) = &done.request_id {
+                    span.record("request_id", id.as_str());
+                }
+                return done.result;
+            };
+            tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retrying");
             // Release the connection before waiting.
-            drop(result);
+            drop(done);
             tokio::time::sleep(wait).await;
-            request = next;
+            request = spare;
             attempt += 1;
+        }
+    }
+
+    /// Sends the request and reads the whole answer (up to the body limit).
+    async fn attempt(&self, request: reqwest::Request) -> Attempt {
+        let response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt {
+                    outcome: Outcome::of_error(&error),
+                    result: Err(error),
+                    request_id: None,
+                    retry_after: None,
+                    truncated: false,
+                };
+            }
+        };
+        let status = response.status();
+        let request_id = header(&response, REQUEST_ID_HEADER).map(str::to_owned);
+        let retry_after = header(&response, reqwest::header::RETRY_AFTER)
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        match read_whole(response, self.runtime.max_body).await {
+            Ok((response, truncated)) => Attempt {
+                result: Ok(response),
+                outcome: Outcome::Answered(status),
+                request_id,
+                retry_after,
+                truncated,
+            },
+            Err(error) => Attempt {
+                result: Err(error),
+                outcome: Outcome::BodyFailed(status),
+                request_id,
+                retry_after,
+                truncated: false,
+            },
         }
     }
 }
 
-fn header(
-    response: &reqwest::Response,
-    name: impl reqwest::header::AsHeaderName,
-) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads the body (at most `limit` bytes; `true` when there was more) and gives back a
+/// response holding it, with the same status, version, headers and URL.
+async fn read_whole(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, bool)> {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
+    // Most answers arrive as one chunk: it is kept as is, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut length = 0usize;
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit.saturating_sub(length);
+        let chunk = if chunk.len() > room {
+            truncated = true;
+            chunk.slice(..room)
+        } else {
+            chunk
+        };
+        length += chunk.len();
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            Some(earlier) => {
+                joined.extend_from_slice(&earlier);
+                joined.extend_from_slice(&chunk);
+            }
+            None => joined.extend_from_slice(&chunk),
+        }
+        if truncated {
+            break;
+        }
+    }
+    let body = first.unwrap_or_else(|| Bytes::from(joined));
+    let builder = reqwest::ResponseBuilderExt::url(
+        ::http::Response::builder().status(status).version(version),
+        url,
+    );
+    let rebuilt = match builder.body(body.clone()) {
+        Ok(mut rebuilt) => {
+            *rebuilt.headers_mut() = headers;
+            rebuilt
+        }
+        // Status and version came from a response, so the builder cannot refuse them; if it
+        // ever did, the answer is still returned (reqwest then reports a placeholder URL).
+        Err(_) => {
+            let mut rebuilt = ::http::Response::new(body);
+            *rebuilt.status_mut() = status;
+            *rebuilt.version_mut() = version;
+            *rebuilt.headers_mut() = headers;
+            rebuilt
+        }
+    };
+    Ok((reqwest::Response::from(rebuilt), truncated))
 }

@@ -25,13 +25,12 @@ pub const LIMITED_KEY: &str = "mn-slow-L1mitedS3cret";
 
 /// Small, deterministic retry waits so the suite stays fast.
 pub fn fast_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(5),
-        jitter: false,
-    }
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(20))
+        .max_backoff(Duration::from_millis(100))
+        .max_retry_after(Duration::from_secs(5))
+        .jitter(false)
 }
 
 /// A fake with [`KEY`], [`READ_ONLY_KEY`] and [`LIMITED_KEY`], all in company 1.
@@ -108,8 +107,8 @@ pub fn assert_one_line(text: &str) {
     );
 }
 
-/// A raw-TCP HTTP/1.1 server on 127.0.0.1 answering every request with the same canned
-/// bytes, then closing the connection. Stopped when dropped.
+/// A raw-TCP HTTP/1.1 server on 127.0.0.1 answering canned bytes, one request per
+/// connection, then closing it. Stopped when dropped.
 pub struct Canned {
     base_url: String,
     hits: Arc<AtomicUsize>,
@@ -117,39 +116,67 @@ pub struct Canned {
     task: JoinHandle<()>,
 }
 
+/// The bytes of a response with `status`, `content_type` (omitted when empty) and `body`.
+pub fn response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nx-request-id: req-canned-1\r\nconnection: close\r\n",
+        body.len()
+    );
+    if !content_type.is_empty() {
+        head.push_str(&format!("content-type: {content_type}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut raw = head.into_bytes();
+    raw.extend_from_slice(body);
+    raw
+}
+
 impl Canned {
-    /// Answers with `status`, `content_type` (omitted when empty) and `body`.
+    /// Answers every request with `status`, `content_type` (omitted when empty) and `body`.
     pub async fn respond(status: &str, content_type: &str, body: &[u8]) -> Canned {
-        let mut head = format!(
-            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nx-request-id: req-canned-1\r\nconnection: close\r\n",
-            body.len()
-        );
-        if !content_type.is_empty() {
-            head.push_str(&format!("content-type: {content_type}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut raw = head.into_bytes();
-        raw.extend_from_slice(body);
-        Canned::raw(raw).await
+        Canned::raw(response(status, content_type, body)).await
     }
 
-    /// Answers with exactly these bytes.
+    /// Answers every request with exactly these bytes.
     pub async fn raw(response: Vec<u8>) -> Canned {
+        Canned::routes(vec![("", response)]).await
+    }
+
+    /// Answers each request with the bytes of the first route whose prefix (`"GET
+    /// /public/v1/contacts/by-email/"`) its request line starts with, or a bare 404.
+    pub async fn routes(routes: Vec<(&str, Vec<u8>)>) -> Canned {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
         let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (counter, seen) = (hits.clone(), heads.clone());
-        let response = Arc::new(response);
+        let routes: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
+            routes
+                .into_iter()
+                .map(|(prefix, bytes)| (prefix.to_owned(), bytes))
+                .collect(),
+        );
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let (response, seen) = (response.clone(), seen.clone());
+                let (routes, seen) = (routes.clone(), seen.clone());
                 tokio::spawn(async move {
-                    if let Some(head) = read_request(&mut stream).await {
+                    let head = read_request(&mut stream).await;
+                    let answer = head
+                        .as_deref()
+                        .and_then(|head| {
+                            routes
+                                .iter()
+                                .find(|(prefix, _)| head.starts_with(prefix.as_str()))
+                        })
+                        .map_or_else(
+                            || response("404 Not Found", "", b""),
+                            |(_, bytes)| bytes.clone(),
+                        );
+                    if let Some(head) = head {
                         seen.lock().unwrap().push(head);
                     }
-                    let _ = stream.write_all(&response).await;
+                    let _ = stream.write_all(&answer).await;
                     let _ = stream.flush().await;
                     let _ = stream.shutdown().await;
                 });
@@ -175,6 +202,21 @@ impl Canned {
 
     /// The heads (request line and headers, lowercased) of the requests it read in full.
     pub fn request_heads(&self) -> Vec<String> {
+        self.raw_heads()
+            .iter()
+            .map(|head| head.to_ascii_lowercase())
+            .collect()
+    }
+
+    /// The request lines, exactly as received (`GET /path HTTP/1.1`).
+    pub fn request_lines(&self) -> Vec<String> {
+        self.raw_heads()
+            .iter()
+            .map(|head| head.lines().next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    fn raw_heads(&self) -> Vec<String> {
         self.heads.lock().unwrap().clone()
     }
 }
@@ -185,8 +227,8 @@ impl Drop for Canned {
     }
 }
 
-/// Reads one request: its head, then `content-length` bytes of body. Returns the head,
-/// lowercased, when the whole request arrived.
+/// Reads one request: its head, then `content-length` bytes of body. Returns the head, as
+/// received, when the whole request arrived.
 async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -200,10 +242,14 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = find(&buf, b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
             let length: usize = head
                 .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(str::to_owned)
+                })
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
             if buf.len() >= end + 4 + length {

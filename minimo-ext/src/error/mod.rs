@@ -1,10 +1,17 @@
-//! The one error type of this crate.
+//! The one error type of this crate, and the questions it answers.
+//!
+//! Conversions from the wire client's errors live in `convert`; this module is the type and
+//! its accessors.
+
+mod convert;
 
 use minimo_api::runtime::{CallReport, mask_text};
-use minimo_api::types;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+pub(crate) use convert::serde_problem;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,7 +38,8 @@ pub enum ErrorKind {
     /// The connection failed or broke (DNS, connect, reset, truncated body), or the request
     /// was redirected (3xx: redirects are not followed; check the base URL).
     Transport,
-    /// The server answered with a body that does not match the API description.
+    /// The server answered with a body that does not match the API description. With a 2xx
+    /// status the request took effect ([`Error::may_have_been_processed`] is `true`).
     Decode,
 }
 
@@ -52,17 +60,18 @@ impl ErrorKind {
         }
     }
 
-    fn from_status(status: u16) -> ErrorKind {
+    pub(crate) fn from_status(status: u16) -> ErrorKind {
         match status {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 => ErrorKind::NotFound,
-            300..=399 => ErrorKind::Transport,
             409 => ErrorKind::Conflict,
             408 => ErrorKind::Timeout,
             429 => ErrorKind::RateLimited,
+            400..=499 => ErrorKind::Validation,
             500..=599 => ErrorKind::Server,
-            _ => ErrorKind::Validation,
+            200..=299 => ErrorKind::Decode,
+            _ => ErrorKind::Transport,
         }
     }
 }
@@ -149,20 +158,47 @@ impl fmt::Display for ErrorCode {
 ///
 /// Messages and details are masked: emails and phone numbers a server echoes come out as
 /// `j***@example.com` / `+39********67`, and the API key never appears.
+///
+/// What to do about an error, in one `match`:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+/// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+/// use minimo_ext::{ContactInput, ErrorKind};
+///
+/// match minimo.upsert(ContactInput::with_email("jane@example")).await {
+///     Ok(id) => println!("saved contact {id}"),
+///     // One question for "was the email bad?", whether we or the server caught it.
+///     Err(e) if e.is_invalid_email() => println!("fix the address: {e}"),
+///     Err(e) if e.kind() == ErrorKind::RateLimited => {
+///         println!("slow down for {:?}", e.retry_after());
+///     }
+///     // Safe to send again (the runtime already retried within its policy).
+///     Err(e) if e.is_retryable() => println!("try again later: {e}"),
+///     // The server may have applied it: check before sending it again.
+///     Err(e) if e.may_have_been_processed() => println!("check the contact: {e}"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     status: Option<u16>,
     code: Option<ErrorCode>,
     message: String,
-    details: Option<Map<String, Value>>,
-    request_id: Option<String>,
-    attempts: u32,
-    retry_after: Option<Duration>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    field: Option<String>,
+    details: Option<Value>,
+    report: CallReport,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 /// Shorthand for results of this crate.
@@ -181,10 +217,9 @@ impl Error {
                 status: None,
                 code: None,
                 message: clip(&one_line(&message.into())),
+                field: None,
                 details: None,
-                request_id: None,
-                attempts: 0,
-                retry_after: None,
+                report: CallReport::default(),
                 source: None,
             }),
         }
@@ -192,7 +227,7 @@ impl Error {
 
     /// An error whose message comes from elsewhere (a server, a transport library): emails
     /// and phone numbers in it are masked.
-    fn remote(kind: ErrorKind, message: &str) -> Self {
+    pub(crate) fn remote(kind: ErrorKind, message: &str) -> Self {
         Error::new(kind, mask_text(message))
     }
 
@@ -206,19 +241,41 @@ impl Error {
         self
     }
 
-    fn with_report(mut self, report: &CallReport) -> Self {
-        self.inner.attempts = report.attempts;
-        self.inner.retry_after = report.retry_after;
-        self.inner.request_id.clone_from(&report.request_id);
-        if self.inner.status.is_none() {
-            self.inner.status = report.status.map(|s| s.as_u16());
-        }
+    pub(crate) fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.inner.field = Some(field.into());
         self
     }
 
-    fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.inner.source = Some(Box::new(source));
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
         self
+    }
+
+    pub(crate) fn with_details(mut self, details: Value) -> Self {
+        self.inner.details = Some(details);
+        self
+    }
+
+    /// Attaches what the runtime saw of the call (attempts, status, request id, verdict).
+    pub(crate) fn with_report(mut self, report: CallReport) -> Self {
+        if self.inner.status.is_none() {
+            self.inner.status = report.status.map(|s| s.as_u16());
+        }
+        self.inner.report = report;
+        self
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Arc::new(source));
+        self
+    }
+
+    /// What the runtime saw of the call (empty when nothing was sent).
+    pub(crate) fn report(&self) -> &CallReport {
+        &self.inner.report
     }
 
     /// What kind of failure this is.
@@ -232,8 +289,8 @@ impl Error {
     }
 
     /// The error code: the server's, when it sent an error envelope; for input refused before
-    /// sending, the code the server would have answered (`validation_error`,
-    /// `invalid_phone_number`), so callers handle both alike.
+    /// sending, the code the server documents for it (`validation_error`,
+    /// `invalid_phone_number`, `bad_request` for a look-up), so callers handle both alike.
     pub fn code(&self) -> Option<&ErrorCode> {
         self.inner.code.as_ref()
     }
@@ -243,147 +300,69 @@ impl Error {
         &self.inner.message
     }
 
-    /// The envelope's optional `details` (e.g. `{"field": "email"}`), string values masked.
-    pub fn details(&self) -> Option<&Map<String, Value>> {
+    /// The input field that was wrong, when known: named by this crate's own checks
+    /// (`email`, `phone`, `customFields`...) or by the server's `details.field`.
+    pub fn field(&self) -> Option<&str> {
+        self.inner.field.as_deref()
+    }
+
+    /// The envelope's optional `details`, any JSON value (e.g. `{"field": "email"}`), with
+    /// string values masked.
+    pub fn details(&self) -> Option<&Value> {
         self.inner.details.as_ref()
     }
 
     /// The server's request id (`x-request-id`), for support tickets.
     pub fn request_id(&self) -> Option<&str> {
-        self.inner.request_id.as_deref()
+        self.inner.report.request_id.as_deref()
     }
 
     /// How many attempts the call made (0 when it failed before sending).
     pub fn attempts(&self) -> u32 {
-        self.inner.attempts
+        self.inner.report.attempts
     }
 
     /// How long the server asked to wait (`Retry-After`), if it did.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.inner.retry_after
+        self.inner.report.retry_after
     }
 
-    /// Whether trying the same call again later may succeed (rate limits, server errors,
-    /// timeouts, transport failures). The client already retried within its policy.
+    /// Whether sending the same call again is safe for this operation and may succeed: a rate
+    /// limit, a failure to connect, or (for look-ups, updates and deletes only) a timeout, a
+    /// lost connection or a transient 5xx. It is the verdict the runtime's retry table gave
+    /// (`minimo_api::runtime::RetryClass`), so it never invites a retry the client refused to
+    /// make: after an upsert answered 500 it is `false`, because the contact may have been
+    /// created. The client already retried within its policy.
     pub fn is_retryable(&self) -> bool {
-        match self.inner.kind {
-            ErrorKind::Transport => !matches!(self.inner.status, Some(300..=399)),
-            ErrorKind::RateLimited | ErrorKind::Timeout => true,
-            ErrorKind::Server => !matches!(self.inner.status, Some(501 | 505)),
-            _ => false,
-        }
+        self.inner.report.is_retryable()
     }
 
-    /// Converts a generated client error, with what the runtime saw of the call.
-    pub(crate) async fn from_api(
-        error: minimo_api::Error<types::ErrorResponse>,
-        report: CallReport,
-    ) -> Self {
-        use minimo_api::Error as Api;
-        let error = match error {
-            Api::InvalidRequest(message) => Error::invalid_input(message),
-            Api::ErrorResponse(response) => {
-                let status = response.status().as_u16();
-                let body = response.into_inner().error;
-                Error::from_envelope(status, body)
-            }
-            Api::CommunicationError(e) | Api::InvalidUpgrade(e) | Api::ResponseBodyError(e) => {
-                let kind = if e.is_timeout() {
-                    ErrorKind::Timeout
-                } else {
-                    ErrorKind::Transport
-                };
-                let e = e.without_url();
-                Error::remote(kind, &error_chain(&e)).with_source(e)
-            }
-            Api::InvalidResponsePayload(_, e) => match report.status.map(|s| s.as_u16()) {
-                Some(status) if status >= 400 => Error::new(
-                    ErrorKind::from_status(status),
-                    format!("HTTP {status} with a body that is not the error envelope"),
-                ),
-                _ => Error::new(
-                    ErrorKind::Decode,
-                    format!(
-                        "response body does not match the API description ({})",
-                        serde_problem(&e)
-                    ),
-                ),
-            },
-            Api::UnexpectedResponse(response) => Error::from_unexpected(response).await,
-            Api::Custom(message) => Error::remote(ErrorKind::Transport, &message),
-        };
-        error.with_report(&report)
+    /// Whether the server may have applied the request: it answered 2xx (with a body this
+    /// crate could not use), a 5xx, or the connection broke after the request was sent.
+    /// `false` when the request certainly had no effect: refused before sending, never
+    /// connected, or refused by the server with a 4xx. Check the contact before resending a
+    /// write for which this is `true`.
+    pub fn may_have_been_processed(&self) -> bool {
+        self.inner.report.may_have_been_processed()
     }
 
-    fn from_envelope(status: u16, body: types::ErrorBody) -> Self {
-        let mut error = Error::remote(ErrorKind::from_status(status), &body.message)
-            .with_code(ErrorCode::from(body.code.as_str()));
-        error.inner.status = Some(status);
-        if !body.details.is_empty() {
-            error.inner.details = Some(
-                body.details
-                    .into_iter()
-                    .map(|(k, v)| (k, mask_value(v)))
-                    .collect(),
-            );
-        }
-        error
+    /// Whether the email was the problem, whoever caught it: this crate's checks
+    /// ([`ErrorKind::InvalidInput`]) or the server (a 400 or 422 naming the `email` field).
+    pub fn is_invalid_email(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::InvalidInput | ErrorKind::Validation
+        ) && self.field() == Some("email")
     }
 
-    async fn from_unexpected(response: reqwest::Response) -> Self {
-        let status = response.status().as_u16();
-        // Read at most 64 KiB: enough for any error envelope, bounded for anything else.
-        let mut body = Vec::new();
-        let mut response = response;
-        while let Ok(Some(chunk)) = response.chunk().await {
-            body.extend_from_slice(&chunk);
-            if body.len() > 64 * 1024 {
-                break;
-            }
-        }
-        let success = (200..300).contains(&status);
-        match serde_json::from_slice::<types::ErrorResponse>(&body) {
-            Ok(envelope) if !success => Error::from_envelope(status, envelope.error),
-            _ if success => Error::new(
-                ErrorKind::Decode,
-                format!("undocumented success status {status}"),
-            ),
-            _ => {
-                let mut error = Error::new(
-                    ErrorKind::from_status(status),
-                    if (300..400).contains(&status) {
-                        format!(
-                            "HTTP {status}: the request was redirected (redirects are not followed; check the base URL)"
-                        )
-                    } else {
-                        format!("HTTP {status} with no error envelope")
-                    },
-                );
-                error.inner.status = Some(status);
-                error
-            }
-        }
+    /// Whether the call ran out of time (the deadline passed, or the server answered 408).
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
     }
 }
 
 /// Replaces control characters (line breaks, tabs...) a server message may hold by spaces,
 /// so that Display stays one line (and a message cannot forge extra log lines).
-/// Where and what kind of JSON problem, without serde's message: that quotes the offending
-/// value, which may be personal data.
-pub(crate) fn serde_problem(error: &serde_json::Error) -> String {
-    let kind = match error.classify() {
-        serde_json::error::Category::Io => "read error",
-        serde_json::error::Category::Syntax => "invalid JSON",
-        serde_json::error::Category::Data => "unexpected value or type",
-        serde_json::error::Category::Eof => "truncated JSON",
-    };
-    if error.line() == 0 {
-        kind.to_owned()
-    } else {
-        format!("{kind} at line {}, column {}", error.line(), error.column())
-    }
-}
-
 fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -401,28 +380,6 @@ fn clip(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-fn mask_value(value: Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(mask_text(&s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(mask_value).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())
-        }
-        other => other,
-    }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
@@ -434,11 +391,11 @@ impl fmt::Display for Error {
             (None, None) => {}
         }
         write!(f, ": {}", inner.message)?;
-        if let Some(id) = &inner.request_id {
+        if let Some(id) = &inner.report.request_id {
             write!(f, " [request {id}]")?;
         }
-        if inner.attempts > 1 {
-            write!(f, " after {} attempts", inner.attempts)?;
+        if inner.report.attempts > 1 {
+            write!(f, " after {} attempts", inner.report.attempts)?;
         }
         Ok(())
     }
@@ -452,10 +409,13 @@ impl fmt::Debug for Error {
             .field("status", &inner.status)
             .field("code", &inner.code)
             .field("message", &inner.message)
+            .field("field", &inner.field)
             .field("details", &inner.details)
-            .field("request_id", &inner.request_id)
-            .field("attempts", &inner.attempts)
-            .field("retry_after", &inner.retry_after)
+            .field("request_id", &inner.report.request_id)
+            .field("attempts", &inner.report.attempts)
+            .field("retry_after", &inner.report.retry_after)
+            .field("retryable", &self.is_retryable())
+            .field("may_have_been_processed", &self.may_have_been_processed())
             .finish()
     }
 }
@@ -491,10 +451,28 @@ mod tests {
     }
 
     #[test]
-    fn serde_problems_never_quote_the_value() {
-        let error = serde_json::from_str::<u32>("\"Jane Rossi\"").err();
-        let described = error.as_ref().map(serde_problem).unwrap_or_default();
-        assert_eq!(described, "unexpected value or type at line 1, column 12");
-        assert!(!described.contains("Jane"));
+    fn messages_stay_on_one_bounded_line() {
+        let error = Error::remote(ErrorKind::Server, &format!("a\nb\r\tc{}", "é".repeat(400)));
+        assert!(error.message().starts_with("a b  c"));
+        assert!(error.message().len() <= MAX_MESSAGE + '…'.len_utf8());
+        assert!(error.message().ends_with('…'));
+    }
+
+    #[test]
+    fn an_error_made_before_sending_is_neither_retryable_nor_processed() {
+        let error = Error::invalid_input("bad").with_field("email");
+        assert!(!error.is_retryable() && !error.may_have_been_processed());
+        assert_eq!(error.attempts(), 0);
+        assert!(error.is_invalid_email());
+        assert!(
+            !Error::invalid_input("bad")
+                .with_field("phone")
+                .is_invalid_email()
+        );
+        assert!(
+            !Error::new(ErrorKind::Server, "x")
+                .with_field("email")
+                .is_invalid_email()
+        );
     }
 }
