@@ -112,7 +112,7 @@ pub fn assert_one_line(text: &str) {
 pub struct Canned {
     base_url: String,
     hits: Arc<AtomicUsize>,
-    heads: Arc<std::sync::Mutex<Vec<String>>>,
+    heads: Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
     task: JoinHandle<()>,
 }
 
@@ -145,15 +145,28 @@ impl Canned {
     /// Answers each request with the bytes of the first route whose prefix (`"GET
     /// /public/v1/contacts/by-email/"`) its request line starts with, or a bare 404.
     pub async fn routes(routes: Vec<(&str, Vec<u8>)>) -> Canned {
+        Canned::sequences(
+            routes
+                .into_iter()
+                .map(|(prefix, bytes)| (prefix, vec![bytes]))
+                .collect(),
+        )
+        .await
+    }
+
+    /// Like [`Canned::routes`], each route answering its responses in turn (the last one
+    /// again once they are used up), so a server can change its answer: an empty list, then
+    /// a list with the field just created.
+    pub async fn sequences(routes: Vec<(&str, Vec<Vec<u8>>)>) -> Canned {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
         let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (counter, seen) = (hits.clone(), heads.clone());
-        let routes: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
+        let routes: Arc<Vec<(String, Vec<Vec<u8>>, AtomicUsize)>> = Arc::new(
             routes
                 .into_iter()
-                .map(|(prefix, bytes)| (prefix.to_owned(), bytes))
+                .map(|(prefix, answers)| (prefix.to_owned(), answers, AtomicUsize::new(0)))
                 .collect(),
         );
         let task = tokio::spawn(async move {
@@ -161,20 +174,22 @@ impl Canned {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let (routes, seen) = (routes.clone(), seen.clone());
                 tokio::spawn(async move {
-                    let head = read_request(&mut stream).await;
-                    let answer = head
-                        .as_deref()
+                    let request = read_request(&mut stream).await;
+                    let answer = request
+                        .as_ref()
+                        .map(|(head, _)| head.as_str())
                         .and_then(|head| {
                             routes
                                 .iter()
-                                .find(|(prefix, _)| head.starts_with(prefix.as_str()))
+                                .find(|(prefix, _, _)| head.starts_with(prefix.as_str()))
                         })
-                        .map_or_else(
-                            || response("404 Not Found", "", b""),
-                            |(_, bytes)| bytes.clone(),
-                        );
-                    if let Some(head) = head {
-                        seen.lock().unwrap().push(head);
+                        .and_then(|(_, answers, used)| {
+                            let turn = used.fetch_add(1, Ordering::SeqCst);
+                            answers.get(turn).or_else(|| answers.last()).cloned()
+                        })
+                        .unwrap_or_else(|| response("404 Not Found", "", b""));
+                    if let Some(request) = request {
+                        seen.lock().unwrap().push(request);
                     }
                     let _ = stream.write_all(&answer).await;
                     let _ = stream.flush().await;
@@ -216,8 +231,23 @@ impl Canned {
             .collect()
     }
 
+    /// The bodies of the requests it read in full, as JSON (`Null` when empty or not JSON).
+    pub fn request_bodies(&self) -> Vec<serde_json::Value> {
+        self.heads
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, body)| serde_json::from_slice(body).unwrap_or(serde_json::Value::Null))
+            .collect()
+    }
+
     fn raw_heads(&self) -> Vec<String> {
-        self.heads.lock().unwrap().clone()
+        self.heads
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(head, _)| head.clone())
+            .collect()
     }
 }
 
@@ -228,8 +258,8 @@ impl Drop for Canned {
 }
 
 /// Reads one request: its head, then `content-length` bytes of body. Returns the head, as
-/// received, when the whole request arrived.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
+/// received, and the body, when the whole request arrived.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -253,7 +283,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
             if buf.len() >= end + 4 + length {
-                return Some(head);
+                return Some((head, buf[end + 4..end + 4 + length].to_vec()));
             }
         }
     }
