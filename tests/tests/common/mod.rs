@@ -112,8 +112,19 @@ pub fn assert_one_line(text: &str) {
 pub struct Canned {
     base_url: String,
     hits: Arc<AtomicUsize>,
-    heads: Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
+    heads: Arc<std::sync::Mutex<Vec<Request>>>,
     task: JoinHandle<()>,
+}
+
+/// A request a [`Canned`] server read: its head, as received, and its body.
+type Request = (String, Vec<u8>);
+
+/// A route of a [`Canned`] server: a request-line prefix, the answers it gives in turn, and
+/// how many it gave.
+struct Route {
+    prefix: String,
+    answers: Vec<Vec<u8>>,
+    used: AtomicUsize,
 }
 
 /// The bytes of a response with `status`, `content_type` (omitted when empty) and `body`.
@@ -163,10 +174,14 @@ impl Canned {
         let hits = Arc::new(AtomicUsize::new(0));
         let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (counter, seen) = (hits.clone(), heads.clone());
-        let routes: Arc<Vec<(String, Vec<Vec<u8>>, AtomicUsize)>> = Arc::new(
+        let routes: Arc<Vec<Route>> = Arc::new(
             routes
                 .into_iter()
-                .map(|(prefix, answers)| (prefix.to_owned(), answers, AtomicUsize::new(0)))
+                .map(|(prefix, answers)| Route {
+                    prefix: prefix.to_owned(),
+                    answers,
+                    used: AtomicUsize::new(0),
+                })
                 .collect(),
         );
         let task = tokio::spawn(async move {
@@ -181,11 +196,15 @@ impl Canned {
                         .and_then(|head| {
                             routes
                                 .iter()
-                                .find(|(prefix, _, _)| head.starts_with(prefix.as_str()))
+                                .find(|route| head.starts_with(route.prefix.as_str()))
                         })
-                        .and_then(|(_, answers, used)| {
-                            let turn = used.fetch_add(1, Ordering::SeqCst);
-                            answers.get(turn).or_else(|| answers.last()).cloned()
+                        .and_then(|route| {
+                            let turn = route.used.fetch_add(1, Ordering::SeqCst);
+                            route
+                                .answers
+                                .get(turn)
+                                .or_else(|| route.answers.last())
+                                .cloned()
                         })
                         .unwrap_or_else(|| response("404 Not Found", "", b""));
                     if let Some(request) = request {
@@ -259,7 +278,7 @@ impl Drop for Canned {
 
 /// Reads one request: its head, then `content-length` bytes of body. Returns the head, as
 /// received, and the body, when the whole request arrived.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
