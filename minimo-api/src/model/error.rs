@@ -2,7 +2,7 @@
 //! holds, and a missing or odd field never loses the rest.
 
 use super::envelope::Key;
-use crate::runtime::mask_text;
+use crate::runtime::{mask_text, mask_value};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -77,18 +77,6 @@ impl fmt::Debug for ErrorBody {
             .field("message", &self.message.as_deref().map(mask_text))
             .field("details", &self.details.clone().map(mask_value))
             .finish()
-    }
-}
-
-/// Masks every string inside a JSON value (keys are kept: they name fields, not data).
-pub fn mask_value(value: Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(mask_text(&s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(mask_value).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())
-        }
-        other => other,
     }
 }
 

@@ -18,7 +18,7 @@ mod error;
 mod upsert;
 
 pub use contact::Contact;
-pub use error::{ErrorBody, ErrorResponse, mask_value};
+pub use error::{ErrorBody, ErrorResponse};
 pub use upsert::UpsertResult;
 
 use crate::types::{CustomField, CustomFieldListBody, UpdatedContact};

@@ -109,6 +109,20 @@ fn mask_email_tokens(text: &str) -> String {
     out
 }
 
+/// Masks every string inside a JSON value, as [`mask_text`] does (keys are kept: they name
+/// fields, not data).
+pub fn mask_value(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(mask_text(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(mask_value).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// Characters that may stand between the digits of one phone number.
 fn phone_separator(c: char) -> bool {
     matches!(c, ' ' | '-' | '.' | '/' | '(' | ')')

@@ -35,7 +35,7 @@ pub use http::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, InvalidBaseUrl, check_base_url,
     default_http_client, is_loopback,
 };
-pub use mask::{mask_email, mask_name, mask_path, mask_phone, mask_text};
+pub use mask::{mask_email, mask_name, mask_path, mask_phone, mask_text, mask_value};
 pub use report::{AttemptEvent, CallReport, Observer, RetryDecision, observe};
 pub use retry::{OPERATIONS, Outcome, RetryClass, RetryPolicy, Verdict, parse_retry_after};
 

@@ -2,8 +2,8 @@
 //! every body (the error envelope included); this module only maps.
 
 use super::{Error, ErrorCode, ErrorKind};
-use minimo_api::model::{ErrorBody, ErrorResponse, mask_value};
-use minimo_api::runtime::CallReport;
+use minimo_api::model::{ErrorBody, ErrorResponse};
+use minimo_api::runtime::{CallReport, mask_value};
 
 impl Error {
     /// Converts a generated client error, with what the runtime saw of the call.
