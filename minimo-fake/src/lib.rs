@@ -139,24 +139,36 @@
 //!   and phones; the journal and the logs keep the client id only and mask the email in
 //!   paths; the query string is not journaled.
 
+mod admin;
 mod app;
 mod auth;
+mod conn;
+mod contacts;
+mod custom_fields;
 mod error;
+mod extract;
 mod faults;
 mod journal;
 mod mask;
+mod operation;
+mod pipeline;
 mod ratelimit;
 mod server;
+mod state;
+mod stats;
 mod store;
 mod validate;
 
 pub use auth::{ApiKey, Permission};
 pub use faults::{
     ANY_OPERATION, Fault, FaultKind, Faults, MAX_DELAY_MS, MAX_RETRY_AFTER_DATE_SECS,
-    OPERATION_IDS, UnknownOperation, is_known_operation,
+    UnknownOperation, is_known_operation,
 };
 pub use journal::{JOURNAL_CAPACITY, Journal, JournalEntry};
-pub use server::{FakeServer, FakeServerBuilder, StartError, system_fields};
+pub use operation::OPERATION_IDS;
+pub use server::{FakeServer, FakeServerBuilder, StartError};
+pub use state::system_fields;
+pub use stats::Stats;
 pub use store::{
     CUSTOM_FIELD_TYPES, CompanyId, Contact, ContactSeed, CustomField, CustomFieldSeed,
     MarketingConsent, Store, StoreError,
