@@ -217,3 +217,22 @@ async fn a_body_sent_in_time_is_served_whatever_its_pace() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
+
+#[tokio::test]
+async fn an_answer_that_needs_no_body_does_not_wait_for_it() {
+    // The default body bound (30 s) is far beyond PATIENCE: these answers must not wait
+    // for a body that never comes, and the connection is closed after them.
+    let server = start().await;
+    for request in [
+        format!(
+            "DELETE /public/v1/contacts/5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ACME}\r\n\
+             Content-Length: 100\r\n\r\n{{\"a\""
+        ),
+        "POST /public/v1/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{\"a\""
+            .to_owned(),
+    ] {
+        let answer = exchange(server.local_addr(), request.as_bytes()).await;
+        assert!([401, 404].contains(&answer.status), "{answer:?}");
+    }
+}
