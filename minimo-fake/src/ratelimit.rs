@@ -53,7 +53,7 @@ impl RateLimiter {
     }
 
     /// Replaces the server-wide default (`None`: unlimited). Buckets keep their tokens,
-    /// capped to the new burst at their next check; the new rate refills from now on.
+    /// capped to the new burst at their next check, which refills them at the new rate.
     pub(crate) fn set_default(&self, limit: Option<(f64, u32)>) {
         self.lock().default = limit;
     }

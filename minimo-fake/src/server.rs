@@ -112,7 +112,8 @@ impl FakeServerBuilder {
     /// Enables a token bucket per key: `rps` requests per second sustained, `burst` at most
     /// in a row. Over the limit the answer is 429 `rate_limit_exceeded` with `Retry-After`
     /// (whole seconds, at least 1). Off by default. A non-positive or non-finite `rps`
-    /// counts as 1; a `burst` of 0 as 1. [`ApiKey::rate_limit`] overrides it per key.
+    /// counts as 1; a `burst` of 0 as 1. [`ApiKey::rate_limit`] overrides it per key;
+    /// [`FakeServer::set_rate_limit`] changes it while the server runs.
     pub fn rate_limit(mut self, rps: f64, burst: u32) -> Self {
         self.rate_limit = Some((rps, burst));
         self
@@ -280,8 +281,9 @@ impl FakeServer {
 
     /// Changes the server-wide rate limit while the server runs: `Some((rps, burst))` as
     /// [`FakeServerBuilder::rate_limit`], `None` for no limit. Keys with their own
-    /// [`ApiKey::rate_limit`] keep it. Each key's bucket keeps its tokens (capped to the new
-    /// burst) and refills at the new rate from now on.
+    /// [`ApiKey::rate_limit`] keep it. Each key's bucket keeps its tokens, capped to the new
+    /// burst at the key's next request, which refills it at the new rate (the time since
+    /// the key's previous request included).
     pub fn set_rate_limit(&self, limit: Option<(f64, u32)>) {
         self.shared.limiter.set_default(limit);
     }
