@@ -53,13 +53,14 @@ impl Inner {
     /// Changes a stored contact, keeping the indexes right: the contact is taken out of
     /// them before `change` and put back after, whatever `change` does to its email, phone
     /// or deleted flag.
-    fn modify(&mut self, id: i64, change: impl FnOnce(&mut Contact)) -> Option<&Contact> {
-        let contact = self.contacts.get_mut(&id)?;
+    fn modify(&mut self, id: i64, change: impl FnOnce(&mut Contact)) {
+        let Some(contact) = self.contacts.get_mut(&id) else {
+            return;
+        };
         let index = self.companies.entry(contact.company).or_default();
         index.remove(contact);
         change(contact);
         index.insert(contact);
-        Some(contact)
     }
 
     /// Whether another live contact of the company has `contact`'s stored email.
@@ -309,7 +310,12 @@ impl Store {
         } else if current.deleted && inner.email_held_by_other(current) {
             return Err(UpdateError::RestoreWouldDuplicate);
         }
-        apply(&mut inner, id, input).ok_or(UpdateError::NotFound)
+        apply(&mut inner, id, input);
+        inner
+            .contacts
+            .get(&id)
+            .cloned()
+            .ok_or(UpdateError::NotFound)
     }
 
     /// Soft delete; idempotent for an already deleted contact.
@@ -349,32 +355,32 @@ impl Store {
     }
 }
 
-/// Applies an upsert or update body to a stored contact and restores it; answers the
-/// contact as it is now.
-fn apply(inner: &mut Inner, id: i64, input: ContactInput) -> Option<Contact> {
-    let company = inner.contacts.get(&id)?.company;
+/// Applies an upsert or update body to a stored contact and restores it (nothing for an
+/// unknown id).
+fn apply(inner: &mut Inner, id: i64, input: ContactInput) {
+    let Some(company) = inner.contacts.get(&id).map(|c| c.company) else {
+        return;
+    };
     let fields = input
         .custom_fields
         .map(|values| inner.canonical_fields(company, values));
-    inner
-        .modify(id, |contact| {
-            if let Some(email) = input.email {
-                contact.email = Some(email);
-            }
-            if let Some(phone) = input.phone {
-                contact.phone = Some(phone);
-            }
-            if let Some(name) = input.first_name {
-                contact.first_name = Some(name);
-            }
-            if let Some(name) = input.last_name {
-                contact.last_name = Some(name);
-            }
-            for (key, value) in fields.into_iter().flatten() {
-                deep_merge_entry(&mut contact.custom_fields, key, value);
-            }
-            contact.marketing_consent.apply(input.consent);
-            contact.deleted = false;
-        })
-        .cloned()
+    inner.modify(id, |contact| {
+        if let Some(email) = input.email {
+            contact.email = Some(email);
+        }
+        if let Some(phone) = input.phone {
+            contact.phone = Some(phone);
+        }
+        if let Some(name) = input.first_name {
+            contact.first_name = Some(name);
+        }
+        if let Some(name) = input.last_name {
+            contact.last_name = Some(name);
+        }
+        for (key, value) in fields.into_iter().flatten() {
+            deep_merge_entry(&mut contact.custom_fields, key, value);
+        }
+        contact.marketing_consent.apply(input.consent);
+        contact.deleted = false;
+    });
 }
