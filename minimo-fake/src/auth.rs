@@ -1,7 +1,8 @@
 //! API keys, companies and permissions.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::{PoisonError, RwLock};
 
 use crate::mask::mask_key;
 use crate::store::CompanyId;
@@ -143,10 +144,11 @@ pub(crate) struct Principal {
     pub(crate) rate_limit: Option<(f64, u32)>,
 }
 
-/// The configured keys.
+/// The configured keys, and those revoked while the server runs.
 #[derive(Default)]
 pub(crate) struct KeyRing {
     by_key: HashMap<String, Principal>,
+    revoked: RwLock<HashSet<String>>,
 }
 
 impl fmt::Debug for KeyRing {
@@ -201,8 +203,28 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// The caller a key names; `None` for an unknown or revoked key.
     pub(crate) fn lookup(&self, key: &str) -> Option<&Principal> {
-        self.by_key.get(key)
+        let principal = self.by_key.get(key)?;
+        let revoked = self
+            .revoked
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(key);
+        (!revoked).then_some(principal)
+    }
+
+    /// Revokes a configured key: it is unknown (401) from now on. Answers whether `key` was
+    /// a configured key.
+    pub(crate) fn revoke(&self, key: &str) -> bool {
+        if !self.by_key.contains_key(key) {
+            return false;
+        }
+        self.revoked
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned());
+        true
     }
 
     pub(crate) fn companies(&self) -> BTreeSet<CompanyId> {

@@ -18,6 +18,8 @@ pub(crate) struct ErrorData {
     pub(crate) details: Option<Value>,
     pub(crate) retry_after: Option<u64>,
     pub(crate) allow: Option<&'static str>,
+    /// Answer with `Connection: close`: the connection cannot serve another request.
+    pub(crate) close: bool,
 }
 
 impl ApiError {
@@ -33,6 +35,7 @@ impl ApiError {
             details: None,
             retry_after: None,
             allow: None,
+            close: false,
         }))
     }
 
@@ -115,6 +118,43 @@ impl ApiError {
         .with_retry_after(retry_after)
     }
 
+    /// The body was not received within the configured bound: 408, and the connection is
+    /// closed (what is left of the body would be read as the next request).
+    pub(crate) fn body_timeout() -> Self {
+        let mut e = Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body was not received in time",
+        );
+        e.close = true;
+        e
+    }
+
+    /// 414, and the connection is closed: a client sending such requests is not one to
+    /// keep serving.
+    pub(crate) fn uri_too_long(limit: usize) -> Self {
+        let mut e = Self::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("The request target is longer than {limit} bytes"),
+        )
+        .with_details(json!({ "limit": limit }));
+        e.close = true;
+        e
+    }
+
+    /// 431, and the connection is closed (as for [`ApiError::uri_too_long`]).
+    pub(crate) fn headers_too_large(message: impl Into<String>, details: Value) -> Self {
+        let mut e = Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            message,
+        )
+        .with_details(details);
+        e.close = true;
+        e
+    }
+
     pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
     }
@@ -182,6 +222,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if self.close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

@@ -7,18 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use crate::operation::OPERATION_IDS;
+
 /// The operation matcher that matches every API operation (`"any"` is accepted too).
 pub const ANY_OPERATION: &str = "*";
-
-/// The operation ids of the spec, as the journal and the fault matchers name them.
-pub const OPERATION_IDS: [&str; 6] = [
-    "upsertContact",
-    "getContactByEmail",
-    "updateContactById",
-    "deleteContact",
-    "listCustomFields",
-    "createCustomField",
-];
 
 /// The longest delay the admin route accepts (`delayMs`), in milliseconds.
 pub const MAX_DELAY_MS: u64 = 600_000;

@@ -6,6 +6,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use minimo_fake::{ApiKey, FakeServer, JournalEntry};
@@ -41,9 +42,19 @@ struct Args {
     #[arg(long, value_name = "N", requires = "rate_limit")]
     burst: Option<u32>,
 
-    /// Serve the admin routes under /__fake/ (faults, journal, store, reset, health).
+    /// Serve the admin routes under /__fake/ (faults, journal, stats, store, reset, health).
     #[arg(long)]
     admin: bool,
+
+    /// Fixed delay added before every API answer, in milliseconds, like a network between
+    /// client and server (admin routes are not delayed).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// Longest time to receive a request body, in milliseconds; a body not complete by
+    /// then is answered 408 `request_timeout` and the connection closed.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    body_timeout_ms: u64,
 }
 
 fn log_entry(entry: &JournalEntry) {
@@ -81,10 +92,16 @@ async fn main() -> ExitCode {
         eprintln!("error: --rate-limit must be a positive number");
         return ExitCode::from(2);
     }
+    if args.body_timeout_ms == 0 {
+        eprintln!("error: --body-timeout-ms must be positive");
+        return ExitCode::from(2);
+    }
     let mut builder = FakeServer::builder()
         .bind(SocketAddr::new(args.host, args.port))
         .admin(args.admin)
         .system_fields(true)
+        .latency(Duration::from_millis(args.latency_ms))
+        .body_timeout(Duration::from_millis(args.body_timeout_ms))
         .on_request(log_entry);
     for key in &keys {
         builder = builder.key(ApiKey::new(key.clone()));
@@ -111,6 +128,9 @@ async fn main() -> ExitCode {
     }
     if let Some(rps) = args.rate_limit {
         println!("rate limit: {rps} requests/s per key");
+    }
+    if args.latency_ms > 0 {
+        println!("latency: {} ms before every API answer", args.latency_ms);
     }
     let _ = tokio::signal::ctrl_c().await;
     eprintln!("shutting down");

@@ -33,6 +33,17 @@ pub(crate) fn mask_phone(phone: &str) -> String {
     format!("{head}***{tail}")
 }
 
+/// Masks a person's name, keeping its first character: `Jane` becomes `J***`.
+pub(crate) fn mask_name(name: &str) -> String {
+    let first: String = name.chars().take(1).collect();
+    format!("{first}***")
+}
+
+/// `Option` helper for [`mask_name`].
+pub(crate) fn mask_opt_name(name: Option<&String>) -> Option<String> {
+    name.map(|n| mask_name(n))
+}
+
 /// `Option` helper for [`mask_email`].
 pub(crate) fn mask_opt_email(email: Option<&String>) -> Option<String> {
     email.map(|e| mask_email(e))
@@ -53,5 +64,7 @@ mod tests {
         assert_eq!(mask_key("garbage"), "***");
         assert_eq!(mask_email("jane@example.com"), "j***@example.com");
         assert_eq!(mask_phone("+393391234567"), "+39***67");
+        assert_eq!(mask_name("Jane"), "J***");
+        assert_eq!(mask_name(""), "***");
     }
 }

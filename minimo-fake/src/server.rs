@@ -3,97 +3,22 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
-use tower::ServiceExt;
 
-use crate::app::{self, ConnectionKill};
+use crate::app;
 use crate::auth::{ApiKey, KeyRing};
+use crate::conn;
 use crate::faults::Faults;
 use crate::journal::{Journal, JournalEntry};
 use crate::ratelimit::RateLimiter;
-use crate::store::{CompanyId, CustomFieldSeed, Store};
-
-type Hook = Arc<dyn Fn(&JournalEntry) + Send + Sync>;
-
-/// State shared by the handle and the request handlers.
-pub(crate) struct Shared {
-    pub(crate) store: Store,
-    pub(crate) faults: Faults,
-    pub(crate) journal: Journal,
-    pub(crate) keys: KeyRing,
-    pub(crate) limiter: RateLimiter,
-    pub(crate) admin: bool,
-    system_fields: bool,
-    request_seq: AtomicU64,
-    request_prefix: String,
-    on_request: Option<Hook>,
-}
-
-impl Shared {
-    pub(crate) fn next_request_id(&self) -> String {
-        let n = self.request_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("req-{}-{n:06}", self.request_prefix)
-    }
-
-    pub(crate) fn record(&self, entry: JournalEntry) {
-        tracing::info!(
-            target: "minimo_fake",
-            request_id = %entry.request_id,
-            operation = entry.operation.as_deref().unwrap_or("-"),
-            method = %entry.method,
-            path = %entry.path,
-            client_id = entry.client_id.as_deref().unwrap_or("-"),
-            status = entry.status.unwrap_or(0),
-            duration_ms = entry.duration.as_secs_f64() * 1000.0,
-            fault = entry.fault.as_deref().unwrap_or("-"),
-            "request"
-        );
-        if let Some(hook) = &self.on_request {
-            hook(&entry);
-        }
-        self.journal.record(entry);
-    }
-
-    fn seed(&self) {
-        if !self.system_fields {
-            return;
-        }
-        for company in self.keys.companies() {
-            for seed in system_fields() {
-                // A duplicate can only come from a field seeded earlier: nothing to do.
-                let _ = self.store.insert_custom_field(company, seed);
-            }
-        }
-    }
-
-    pub(crate) fn reset(&self) {
-        self.store.clear();
-        self.faults.clear();
-        self.journal.clear();
-        self.limiter.reset();
-        self.seed();
-    }
-}
-
-/// The System custom fields seeded with [`FakeServerBuilder::system_fields`].
-pub fn system_fields() -> Vec<CustomFieldSeed> {
-    vec![
-        CustomFieldSeed::new("FIRST_NAME", "First name", "text")
-            .category("Personal Info")
-            .system(),
-        CustomFieldSeed::new("LAST_NAME", "Last name", "text")
-            .category("Personal Info")
-            .system(),
-    ]
-}
+use crate::state::{Config, DEFAULT_BODY_TIMEOUT, Hook, Shared};
+use crate::stats::Stats;
+use crate::store::{CompanyId, Store};
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -135,6 +60,8 @@ pub struct FakeServerBuilder {
     bind: SocketAddr,
     admin: bool,
     system_fields: bool,
+    latency: Duration,
+    body_timeout: Duration,
     on_request: Option<Hook>,
 }
 
@@ -146,6 +73,8 @@ impl fmt::Debug for FakeServerBuilder {
             .field("bind", &self.bind)
             .field("admin", &self.admin)
             .field("system_fields", &self.system_fields)
+            .field("latency", &self.latency)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +87,8 @@ impl Default for FakeServerBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             admin: true,
             system_fields: false,
+            latency: Duration::ZERO,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             on_request: None,
         }
     }
@@ -181,7 +112,8 @@ impl FakeServerBuilder {
     /// Enables a token bucket per key: `rps` requests per second sustained, `burst` at most
     /// in a row. Over the limit the answer is 429 `rate_limit_exceeded` with `Retry-After`
     /// (whole seconds, at least 1). Off by default. A non-positive or non-finite `rps`
-    /// counts as 1; a `burst` of 0 as 1. [`ApiKey::rate_limit`] overrides it per key.
+    /// counts as 1; a `burst` of 0 as 1. [`ApiKey::rate_limit`] overrides it per key;
+    /// [`FakeServer::set_rate_limit`] changes it while the server runs.
     pub fn rate_limit(mut self, rps: f64, burst: u32) -> Self {
         self.rate_limit = Some((rps, burst));
         self
@@ -207,6 +139,24 @@ impl FakeServerBuilder {
         self
     }
 
+    /// Adds this fixed delay before every API answer (unknown routes and errors included,
+    /// admin routes excluded), like a network between client and server. A tokio timer per
+    /// request: thousands of concurrent delayed requests cost no thread. None by default.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Bounds the time to receive a request body, from when the handler starts reading it
+    /// (after the headers, authentication and the rate limit): a body not complete by then
+    /// is answered 408 `request_timeout` and the connection is closed, so a client that
+    /// trickles its body cannot hold a connection forever. 30 s by default. (hyper bounds
+    /// the time to read the headers, 30 s.)
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
     /// Calls `hook` with every journal entry as it is recorded (entries hold no key, no
     /// email): the binary uses it to log requests.
     pub fn on_request(mut self, hook: impl Fn(&JournalEntry) + Send + Sync + 'static) -> Self {
@@ -225,22 +175,21 @@ impl FakeServerBuilder {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let shared = Arc::new(Shared {
-            store: Store::default(),
-            faults: Faults::default(),
-            journal: Journal::default(),
+        let shared = Arc::new(Shared::new(
             keys,
-            limiter: RateLimiter::new(self.rate_limit),
-            admin: self.admin,
-            system_fields: self.system_fields,
-            request_seq: AtomicU64::new(0),
-            request_prefix: format!("{:05x}{:04x}", nanos & 0xf_ffff, addr.port()),
-            on_request: self.on_request,
-        });
-        shared.seed();
+            RateLimiter::new(self.rate_limit),
+            Config {
+                admin: self.admin,
+                system_fields: self.system_fields,
+                latency: self.latency,
+                body_timeout: self.body_timeout,
+            },
+            format!("{:05x}{:04x}", nanos & 0xf_ffff, addr.port()),
+            self.on_request,
+        ));
         let app = app::router(shared.clone());
         let (shutdown, rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, app, rx));
+        let task = tokio::spawn(accept_loop(listener, app, shared.clone(), rx));
         Ok(FakeServer {
             addr,
             shared,
@@ -317,8 +266,31 @@ impl FakeServer {
         self.shared.keys.companies().into_iter().collect()
     }
 
+    /// Request totals per operation and status since the start or the last reset: unlike
+    /// the [`Journal`], not bounded to its last [`crate::JOURNAL_CAPACITY`] entries.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.snapshot()
+    }
+
+    /// Revokes a configured key while the server runs: every later request with it is 401
+    /// `unauthorized`, as for an unknown key (requests already past authentication finish).
+    /// Answers whether `key` was a configured key. A reset does not restore it.
+    pub fn revoke_key(&self, key: &str) -> bool {
+        self.shared.keys.revoke(key)
+    }
+
+    /// Changes the server-wide rate limit while the server runs: `Some((rps, burst))` as
+    /// [`FakeServerBuilder::rate_limit`], `None` for no limit. Keys with their own
+    /// [`ApiKey::rate_limit`] keep it. Each key's bucket keeps its tokens, capped to the new
+    /// burst at the key's next request, which refills it at the new rate (the time since
+    /// the key's previous request included).
+    pub fn set_rate_limit(&self, limit: Option<(f64, u32)>) {
+        self.shared.limiter.set_default(limit);
+    }
+
     /// Clears contacts, custom fields (re-seeding System fields if enabled), faults, the
-    /// journal and the rate-limit buckets.
+    /// journal, the statistics and the rate-limit buckets. Configuration (keys, revoked
+    /// keys, limits, latency) stays.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -352,17 +324,24 @@ impl Drop for FakeServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, app.clone()));
+                    connections.spawn(conn::serve(stream, app.clone(), shared.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(target: "minimo_fake", "accept failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    // Typically out of file descriptors: give open connections a moment to
+                    // close rather than spin.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             },
             _ = shutdown.changed() => break,
@@ -371,31 +350,6 @@ async fn accept_loop(listener: TcpListener, app: Router, mut shutdown: watch::Re
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
-}
-
-/// Serves one connection; a handler can close it without answering through the
-/// [`ConnectionKill`] put in every request's extensions.
-async fn serve_connection(stream: TcpStream, app: Router) {
-    let _ = stream.set_nodelay(true);
-    let kill = Arc::new(Notify::new());
-    let kill_handle = ConnectionKill(kill.clone());
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(kill_handle.clone());
-        app.clone().oneshot(req)
-    });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        result = connection => {
-            if let Err(e) = result {
-                tracing::debug!(target: "minimo_fake", "connection ended: {e}");
-            }
-        }
-        _ = kill.notified() => {
-            tracing::debug!(target: "minimo_fake", "connection dropped by a fault");
-        }
-    }
 }
 
 #[cfg(test)]

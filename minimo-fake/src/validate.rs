@@ -51,13 +51,16 @@ pub(crate) fn is_e164(s: &str) -> bool {
 /// (scalars, arrays, null) replaces the stored one.
 pub(crate) fn deep_merge(target: &mut Map<String, Value>, patch: Map<String, Value>) {
     for (key, value) in patch {
-        match (target.get_mut(&key), value) {
-            (Some(Value::Object(existing)), Value::Object(incoming)) => {
-                deep_merge(existing, incoming)
-            }
-            (_, value) => {
-                target.insert(key, value);
-            }
+        deep_merge_entry(target, key, value);
+    }
+}
+
+/// Deep-merges one `key: value` into `target`, as [`deep_merge`] does for each entry.
+pub(crate) fn deep_merge_entry(target: &mut Map<String, Value>, key: String, value: Value) {
+    match (target.get_mut(&key), value) {
+        (Some(Value::Object(existing)), Value::Object(incoming)) => deep_merge(existing, incoming),
+        (_, value) => {
+            target.insert(key, value);
         }
     }
 }

@@ -602,9 +602,6 @@ async fn non_integer_id_is_400() {
     acme.update("1.5", json!({}))
         .await
         .assert_error(400, "bad_request");
-    acme.delete("99999999999999999999999")
-        .await
-        .assert_error(400, "bad_request");
 }
 
 // ----- custom fields -----------------------------------------------------------------------
@@ -1031,17 +1028,40 @@ async fn upsert_by_phone_does_not_restore_a_contact_whose_email_another_live_con
 }
 
 #[tokio::test]
-async fn contact_id_must_be_ascii_digits() {
+async fn any_integer_id_naming_no_contact_is_404_anything_else_400() {
     let server = start().await;
     let acme = Api::new(&server, ACME);
     let id = acme.create(json!({"email": "id@example.com"})).await;
+    let theirs = Api::new(&server, GLOBEX)
+        .create(json!({"email": "g@example.com"}))
+        .await;
+    // The spec says `integer`: negative, zero, beyond i64 or another company's, an integer
+    // that names no contact of the company is the documented 404.
+    for unknown in [
+        "-1".to_owned(),
+        format!("-{id}"),
+        "0".to_owned(),
+        "-0".to_owned(),
+        "99999999999999999999999".to_owned(),
+        "-99999999999999999999999".to_owned(),
+        theirs.to_string(),
+        // An encoded minus is a minus.
+        format!("%2D{id}"),
+    ] {
+        acme.update(&unknown, json!({"customFields": {"x": 1}}))
+            .await
+            .assert_error(404, "not_found");
+        acme.delete(&unknown).await.assert_error(404, "not_found");
+    }
     for bad in [
         format!("+{id}"),
-        format!("-{id}"),
         format!("%20{id}"),
         format!("{id}%20"),
         format!("%2B{id}"),
         format!("0x{id}"),
+        format!("{id}.0"),
+        "1e3".to_owned(),
+        "-".to_owned(),
         // Arabic-Indic digit one.
         "%D9%A1".to_owned(),
     ] {
@@ -1050,8 +1070,13 @@ async fn contact_id_must_be_ascii_digits() {
             .assert_error(400, "bad_request");
         acme.delete(&bad).await.assert_error(400, "bad_request");
     }
+    // Validation of the body still comes before the look-up.
+    acme.update("-1", json!({"email": "broken"}))
+        .await
+        .assert_error(422, "validation_error");
     let stored = server.store().contact(id).unwrap();
     assert!(!stored.deleted && stored.custom_fields.is_empty());
+    assert!(!server.store().contact(theirs).unwrap().deleted);
     assert_eq!(acme.update(id, json!({})).await.status, 200);
 }
 
@@ -1089,5 +1114,116 @@ async fn oversized_body_is_400_saying_the_body_is_too_large() {
             .store()
             .contacts(server.company_of("acme").unwrap())
             .is_empty()
+    );
+}
+
+// ----- names and custom-field value keys ----------------------------------------------------
+
+#[tokio::test]
+async fn names_are_stored_but_not_rendered_by_get_by_email() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    // The body of the vendor's authentication and conventions pages.
+    let id = acme
+        .create(json!({"email": "customer@example.com", "firstName": "Jane", "lastName": "Doe"}))
+        .await;
+    let stored = server.store().contact(id).unwrap();
+    assert_eq!(stored.first_name.as_deref(), Some("Jane"));
+    assert_eq!(stored.last_name.as_deref(), Some("Doe"));
+    let debug = format!("{stored:?}");
+    assert!(!debug.contains("Jane") && !debug.contains("Doe"), "{debug}");
+    let got = acme.get("customer@example.com").await;
+    let rendered = got.body["data"].as_object().unwrap();
+    assert!(
+        rendered.keys().all(|k| !k.to_lowercase().contains("name")),
+        "{rendered:?}"
+    );
+    // Update changes only what it sends; the store route shows them.
+    assert_eq!(
+        acme.update(id, json!({"lastName": "Roe"})).await.status,
+        200
+    );
+    let store = send(client().get(format!("{}/__fake/store", server.base_url()))).await;
+    assert_eq!(store.body["contacts"][0]["first_name"], "Jane");
+    assert_eq!(store.body["contacts"][0]["last_name"], "Roe");
+    // A name that is not a string is 422 naming the field; nothing changes.
+    for (body, field) in [
+        (
+            json!({"email": "customer@example.com", "firstName": 5}),
+            "firstName",
+        ),
+        (
+            json!({"email": "customer@example.com", "lastName": null}),
+            "lastName",
+        ),
+        (
+            json!({"email": "customer@example.com", "firstName": ["J"]}),
+            "firstName",
+        ),
+    ] {
+        let a = acme.upsert(body).await;
+        a.assert_error(422, "validation_error");
+        assert_eq!(a.body["error"]["details"]["field"], field);
+        let a = acme.update(id, json!({ field: {} })).await;
+        a.assert_error(422, "validation_error");
+        assert_eq!(a.body["error"]["details"]["field"], field);
+    }
+    // Other unknown fields stay ignored.
+    assert_eq!(
+        acme.upsert(json!({"email": "customer@example.com", "createdAt": 5, "tags": "x"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        server.store().contact(id).unwrap().last_name.as_deref(),
+        Some("Roe")
+    );
+}
+
+#[tokio::test]
+async fn value_keys_of_defined_fields_land_under_the_definition_key() {
+    let server = start().await;
+    let acme = Api::new(&server, ACME);
+    assert_eq!(
+        acme.create_field(json!({"key": "plan_tier", "displayName": "Plan tier", "type": "json"}))
+            .await
+            .status,
+        201
+    );
+    let id = acme
+        .create(json!({"email": "k@example.com", "customFields": {"plan_tier": {"since": 2020}}}))
+        .await;
+    acme.create(
+        json!({"email": "k@example.com", "customFields": {"PLAN_TIER": {"level": "gold"}}}),
+    )
+    .await;
+    acme.update(
+        id,
+        json!({"customFields": {"Plan_Tier": {"level": "platinum"}, "free_form": {"a": 1}}}),
+    )
+    .await;
+    // One entry under the definition's key, deep-merged; undefined keys as sent.
+    let got = acme.get("k@example.com").await;
+    assert_eq!(
+        got.body["data"]["custom_fields"],
+        json!({"PLAN_TIER": {"since": 2020, "level": "platinum"}, "free_form": {"a": 1}})
+    );
+    // Two spellings in one body merge in the order sent.
+    acme.create(json!({"email": "k@example.com",
+                       "customFields": {"plan_tier": {"x": 1}, "PLAN_TIER": {"x": 2, "y": 3}}}))
+        .await;
+    assert_eq!(
+        server.store().contact(id).unwrap().custom_fields["PLAN_TIER"],
+        json!({"since": 2020, "level": "platinum", "x": 2, "y": 3})
+    );
+    // Another company's definitions do not apply.
+    let globex = Api::new(&server, GLOBEX);
+    globex
+        .create(json!({"email": "k@example.com", "customFields": {"plan_tier": 1}}))
+        .await;
+    assert_eq!(
+        globex.get("k@example.com").await.body["data"]["custom_fields"],
+        json!({"plan_tier": 1})
     );
 }

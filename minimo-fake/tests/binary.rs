@@ -150,6 +150,8 @@ async fn help_documents_every_flag() {
         "--rate-limit",
         "--burst",
         "--admin",
+        "--latency-ms",
+        "--body-timeout-ms",
         "127.0.0.1",
         "8080",
     ] {
@@ -337,6 +339,13 @@ async fn invalid_arguments_fail() {
         stderr.contains("required arguments were not provided") && stderr.contains("--rate-limit"),
         "{stderr}"
     );
+    let out = run_to_exit(&["--port", "0", "--body-timeout-ms", "0"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--body-timeout-ms must be positive"),
+        "{stderr}"
+    );
     let out = run_to_exit(&["--port", "0", "--rate-limit", "0"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -344,4 +353,45 @@ async fn invalid_arguments_fail() {
         stderr.contains("--rate-limit must be a positive number"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn latency_flag_delays_api_answers() {
+    let running = run(&["--port", "0", "--latency-ms", "150"]).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let t = Instant::now();
+    let status = client
+        .get(format!("{}/public/v1/custom-fields", running.url))
+        .bearer_auth("mn-demo-secret")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
+    running
+        .wait_stdout(&["latency: 150 ms before every API answer"])
+        .await;
+    running
+        .wait_stderr(&["GET /public/v1/custom-fields -> 200"])
+        .await;
+    let (_, stderr) = running.stop().await;
+    // The logged duration includes the delay.
+    let logged: f64 = stderr
+        .lines()
+        .find(|l| l.contains("GET /public/v1/custom-fields -> 200"))
+        .and_then(|l| {
+            l.split_once("-> 200 (")?
+                .1
+                .split_once(" ms)")?
+                .0
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no duration logged: {stderr}"));
+    assert!(logged >= 150.0, "{logged}");
 }

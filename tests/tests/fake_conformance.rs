@@ -542,6 +542,61 @@ async fn fake_conforms_to_the_spec_through_prism() {
     )
     .await;
 
+    // ----- any integer id that names no contact is the documented 404 -----
+    for unknown in ["-1", "0", "-9007199254740991", "9007199254740991"] {
+        let path = format!("/public/v1/contacts/{unknown}");
+        h.err(
+            &format!("update id {unknown}"),
+            h.req(s, Method::PUT, &path, KEY).json(&json!({})),
+            404,
+            "not_found",
+        )
+        .await;
+        h.err(
+            &format!("delete id {unknown}"),
+            h.req(s, Method::DELETE, &path, KEY),
+            404,
+            "not_found",
+        )
+        .await;
+    }
+
+    // ----- names are accepted, value keys land under their definition's key -----
+    h.ok(
+        "upsert with names and a lowercase value key",
+        h.req(s, Method::POST, "/public/v1/contacts", KEY)
+            .json(&json!({
+                "email": "names@example.com", "firstName": "Jane", "lastName": "Doe",
+                "customFields": {"lead_source": "Website"}
+            })),
+        200,
+    )
+    .await;
+    let named = h
+        .ok(
+            "get the named contact",
+            h.req(
+                s,
+                Method::GET,
+                "/public/v1/contacts/by-email/names%40example.com",
+                KEY,
+            ),
+            200,
+        )
+        .await;
+    assert_eq!(
+        named.body["data"]["custom_fields"],
+        json!({"LEAD_SOURCE": "Website"})
+    );
+    h.err(
+        "upsert with a name that is not a string",
+        h.req(s, Method::POST, "/public/v1/contacts", KEY)
+            .json(&json!({"email": "names@example.com", "firstName": 5})),
+        422,
+        "validation_error",
+    )
+    .await;
+
     // ----- every operation: 401 with an unknown key, 403 without permission, 503 and 500 scripted -----
     for (name, method, path, body) in operations(id) {
         h.err(
@@ -690,6 +745,18 @@ async fn fake_conforms_to_the_spec_through_prism() {
         h.req(l, Method::DELETE, "/public/v1/contacts/abc", KEY),
         400,
         "bad_request",
+    )
+    .await;
+    h.lenient_err(
+        "delete id beyond int64",
+        h.req(
+            l,
+            Method::DELETE,
+            "/public/v1/contacts/99999999999999999999",
+            KEY,
+        ),
+        404,
+        "not_found",
     )
     .await;
     h.lenient_err(
