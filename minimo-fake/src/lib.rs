@@ -154,6 +154,11 @@
 //!   known field with the wrong JSON type (`"email": 5`, `"email": null`) is 422
 //!   `validation_error` with `details.field`. Unknown fields are ignored. A malformed email
 //!   in the get-by-email path is 400.
+//! - **Emails.** An email is malformed when no mail system would accept it: the fake takes
+//!   quoted local parts (`"john doe"@example.com`), address literals (`user@[192.0.2.1]`),
+//!   dots anywhere in the local part (`taro..yamada@docomo.ne.jp`) and non-ASCII letters,
+//!   and refuses unquoted whitespace or specials and dotless domains (the vendor's own rules
+//!   are not published).
 //! - **Body size.** A request body over 1 MiB is 400 `bad_request` saying the body is too
 //!   large (`details.limit` in bytes): the spec declares no 413.
 //! - **Hostile requests.** hyper answers unparsable requests itself, with an empty body,

@@ -2,38 +2,68 @@
 
 use serde_json::{Map, Value};
 
-/// Whether `s` looks like an email address: one `@`, a non-empty local part without
-/// whitespace or specials, and a dotted domain. Non-ASCII letters are accepted.
+/// Whether `s` is an address a mail system accepts: at most 254 bytes, no control
+/// characters, a local part of 1 to 64 bytes that is either quoted (`"john doe"`, with `\`
+/// escapes) or free of whitespace and the specials `"(),:;<>@[\]` (dots anywhere: carrier
+/// addresses such as `taro..yamada@docomo.ne.jp` exist), and a domain that is an address
+/// literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`) or at least two labels of letters (any
+/// script), digits and inner hyphens.
 pub(crate) fn is_valid_email(s: &str) -> bool {
-    if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if s.is_empty() || s.len() > 254 || s.chars().any(char::is_control) {
         return false;
     }
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
     };
-    if local.is_empty()
-        || local.len() > 64
-        || local.starts_with('.')
-        || local.ends_with('.')
-        || local.contains("..")
-        || local.chars().any(|c| {
-            matches!(
-                c,
-                '@' | '"' | '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '\\'
-            )
+    valid_local(local) && valid_domain(domain)
+}
+
+fn valid_local(local: &str) -> bool {
+    if local.is_empty() || local.len() > 64 {
+        return false;
+    }
+    match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(quoted) => {
+            let mut escaped = false;
+            for c in quoted.chars() {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    return false;
+                }
+            }
+            !escaped
+        }
+        None => !local.chars().any(|c| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '@' | '[' | ']' | '\\'
+                )
+        }),
+    }
+}
+
+fn valid_domain(domain: &str) -> bool {
+    if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        return literal.parse::<std::net::Ipv4Addr>().is_ok()
+            || literal
+                .strip_prefix("IPv6:")
+                .or_else(|| literal.strip_prefix("ipv6:"))
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    }
+    domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| {
+                    c.is_alphanumeric() || c == '-' || (!c.is_ascii() && !c.is_whitespace())
+                })
         })
-    {
-        return false;
-    }
-    if !domain.contains('.') {
-        return false;
-    }
-    domain.split('.').all(|label| {
-        !label.is_empty()
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-    })
 }
 
 /// Whether `s` is an E.164 phone number: `^\+[1-9][0-9]{6,14}$`.
@@ -79,6 +109,12 @@ mod tests {
             "a%b@example.com",
             "a/b@example.com",
             "josé@example.it",
+            "\"john doe\"@example.com",
+            "\"a,b\"@example.com",
+            "user@[192.0.2.1]",
+            "user@[IPv6:2001:db8::1]",
+            "taro..yamada@docomo.ne.jp",
+            "user@क्षत्रिय.भारत",
         ] {
             assert!(is_valid_email(ok), "{ok}");
         }
@@ -91,6 +127,10 @@ mod tests {
             "a b@example.com",
             "a@@example.com",
             "a@example..com",
+            "a\"b@example.com",
+            "\"a\"b\"@example.com",
+            "user@[300.1.1.1]",
+            "a@x_y.com",
         ] {
             assert!(!is_valid_email(bad), "{bad}");
         }
