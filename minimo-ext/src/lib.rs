@@ -7,6 +7,7 @@ pub mod contact;
 mod custom_fields;
 mod error;
 mod key;
+pub mod sync;
 pub mod typed;
 pub mod validate;
 
@@ -19,4 +20,8 @@ pub use error::{Error, ErrorCode, ErrorKind, Result};
 pub use key::ApiKey;
 pub use minimo_api;
 pub use minimo_api::runtime::{AttemptEvent, Outcome, RetryDecision, RetryPolicy};
+pub use sync::{
+    StopReason, SyncBuilder, SyncHandle, SyncInput, SyncOp, SyncOutcome, SyncProgress, SyncReport,
+    SyncResult,
+};
 pub use typed::{EnsureReport, FieldSpec, TypeMismatch};
