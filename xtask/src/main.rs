@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: see `cargo xtask help`.
 
-use std::process::{Command, ExitCode};
+use std::path::Path;
+use std::process::{Command, ExitCode, ExitStatus};
 use std::time::Instant;
 use xtask::{codegen, workspace_root};
 
@@ -14,20 +15,27 @@ commands:
   ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
                      codegen --check, the whole test suite, docs with warnings denied, spec lint
   help               this text
+
+Every command acts on the checkout cargo was invoked in ($CARGO_MANIFEST_DIR at run time,
+else the workspace above the current directory).
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["codegen"] => run_codegen(false),
-        ["codegen", "--check"] => run_codegen(true),
-        ["ci"] => ci(),
         [] | ["help" | "--help" | "-h"] => {
             print!("{HELP}");
             Ok(())
         }
-        other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
+        command => workspace_root()
+            .map_err(|e| e.to_string())
+            .and_then(|root| match command {
+                ["codegen"] => run_codegen(&root, false),
+                ["codegen", "--check"] => run_codegen(&root, true),
+                ["ci"] => ci(&root),
+                other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,13 +46,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_codegen(check: bool) -> Result<(), String> {
-    let root = workspace_root();
+fn run_codegen(root: &Path, check: bool) -> Result<(), String> {
     let started = Instant::now();
-    let outputs = codegen::generate_from(&root).map_err(|e| e.to_string())?;
+    let outputs = codegen::generate_from(root).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     if check {
-        let stale = codegen::stale_files(&root, &outputs);
+        let stale = codegen::stale_files(root, &outputs);
         if stale.is_empty() {
             println!("codegen --check: up to date ({} ms)", elapsed.as_millis());
             return Ok(());
@@ -58,7 +65,7 @@ fn run_codegen(check: bool) -> Result<(), String> {
                 .join("\n")
         ));
     }
-    let written = codegen::write(&root, &outputs).map_err(|e| e.to_string())?;
+    let written = codegen::write(root, &outputs).map_err(|e| e.to_string())?;
     for (path, content) in outputs.files() {
         let verb = if written.contains(&path) {
             "wrote"
@@ -75,9 +82,32 @@ fn run_codegen(check: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one step of CI, echoing it first; a failing step stops the run.
-fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
-    let shown = std::path::Path::new(program)
+/// Runs one step (of CI, or a tool a command needs) in `root`, echoing it first; a failing
+/// step stops the run.
+fn step(
+    root: &Path,
+    name: &str,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<(), String> {
+    let status = run(root, name, program, args, envs)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+/// Runs `program` in `root` with the terminal's stdio, echoing the command and its time.
+fn run(
+    root: &Path,
+    name: &str,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<ExitStatus, String> {
+    let shown = Path::new(program)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(program);
@@ -86,35 +116,39 @@ fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Resu
     let status = Command::new(program)
         .args(args)
         .envs(envs.iter().copied())
-        .current_dir(workspace_root())
+        .current_dir(root)
         .status()
         .map_err(|e| format!("{name}: cannot run `{program}`: {e}"))?;
     println!(
         "<== {name}: {status} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{name} failed ({status})"))
-    }
+    Ok(status)
 }
 
-fn ci() -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+/// The cargo that started us (`cargo run` sets `$CARGO`), so nested builds use the same
+/// toolchain.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn ci(root: &Path) -> Result<(), String> {
+    let cargo = cargo();
     let quiet_redocly = [
         ("REDOCLY_TELEMETRY", "off"),
         ("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"),
     ];
-    step("npm tools", "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
-    step("format", &cargo, &["fmt", "--all", "--check"], &[])?;
+    npm_tools(root)?;
+    step(root, "format", &cargo, &["fmt", "--all", "--check"], &[])?;
     step(
+        root,
         "codegen",
         &cargo,
         &["run", "--quiet", "-p", "xtask", "--", "codegen", "--check"],
         &[],
     )?;
     step(
+        root,
         "spec lint",
         "npx",
         &[
@@ -128,6 +162,7 @@ fn ci() -> Result<(), String> {
         &quiet_redocly,
     )?;
     step(
+        root,
         "clippy",
         &cargo,
         &[
@@ -141,13 +176,21 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     step(
+        root,
         "tests",
         &cargo,
         &["test", "--workspace", "--all-targets"],
         &[],
     )?;
-    step("doctests", &cargo, &["test", "--workspace", "--doc"], &[])?;
     step(
+        root,
+        "doctests",
+        &cargo,
+        &["test", "--workspace", "--doc"],
+        &[],
+    )?;
+    step(
+        root,
         "docs",
         &cargo,
         &["doc", "--workspace", "--no-deps"],
@@ -155,4 +198,15 @@ fn ci() -> Result<(), String> {
     )?;
     println!("\nci: every step passed");
     Ok(())
+}
+
+/// `npm ci`: the pinned Redocly CLI and Prism the spec lint and the end-to-end tests use.
+fn npm_tools(root: &Path) -> Result<(), String> {
+    step(
+        root,
+        "npm tools",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+        &[],
+    )
 }
