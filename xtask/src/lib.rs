@@ -4,9 +4,11 @@
 //! - [`preflight`]: checks for shapes progenitor would panic on;
 //! - [`codegen`]: the pipeline behind `cargo xtask codegen` and `--check`;
 //! - [`surface`]: the readable summary of the generated client used in snapshot tests;
+//! - [`mutants`]: what `cargo xtask mutants` runs cargo-mutants on, and its installation;
 //! - [`workspace_root`]: which checkout a command acts on.
 
 pub mod codegen;
+pub mod mutants;
 pub mod normalize;
 pub mod preflight;
 pub mod surface;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, ExitCode, ExitStatus};
 use std::time::Instant;
-use xtask::{codegen, workspace_root};
+use xtask::{codegen, mutants, workspace_root};
 
 const HELP: &str = "\
 usage: cargo xtask <command>
@@ -14,6 +14,10 @@ commands:
                      checked-in file is stale
   ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
                      codegen --check, the whole test suite, docs with warnings denied, spec lint
+  mutants [FILE...]  mutation testing with cargo-mutants (pinned, installed under target/ on
+                     first use) of FILEs or directories, by default minimo-api/src/runtime/
+                     and minimo-ext/src/validate.rs; settings in .cargo/mutants.toml; takes
+                     tens of minutes, not part of ci
   help               this text
 
 Every command acts on the checkout cargo was invoked in ($CARGO_MANIFEST_DIR at run time,
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
                 ["codegen"] => run_codegen(&root, false),
                 ["codegen", "--check"] => run_codegen(&root, true),
                 ["ci"] => ci(&root),
+                ["mutants", files @ ..] => run_mutants(&root, files),
                 other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
             }),
     };
@@ -209,4 +214,83 @@ fn npm_tools(root: &Path) -> Result<(), String> {
         &["ci", "--no-audit", "--no-fund"],
         &[],
     )
+}
+
+/// `cargo xtask mutants [FILE...]`: installs the pinned cargo-mutants when missing, then
+/// runs it on the files (by default [`mutants::DEFAULT_TARGETS`]) with the settings of
+/// `.cargo/mutants.toml`.
+fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
+    let targets = if files.is_empty() {
+        mutants::DEFAULT_TARGETS
+    } else {
+        files
+    };
+    let globs = mutants::file_globs(root, targets)?;
+    let tool = install_mutants(root)?;
+    // The end-to-end tests of minimo-tests run Prism from node_modules; cargo-mutants copies
+    // it into its scratch tree (see .cargo/mutants.toml).
+    if !root.join("node_modules/.bin/prism").is_file() {
+        npm_tools(root)?;
+    }
+    let mut args = vec!["mutants".to_owned()];
+    for glob in &globs {
+        args.extend(["--file".to_owned(), glob.clone()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let status = run(root, "mutants", &tool.to_string_lossy(), &args, &[])?;
+    let outcome = mutants::describe_exit(status.code());
+    println!(
+        "mutants: {outcome}; the list of each outcome is in mutants.out/ (see .cargo/mutants.toml)"
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo-mutants: {outcome} ({status})"))
+    }
+}
+
+/// The pinned cargo-mutants, installed under the target directory when missing (it is
+/// compiled from source: a few minutes, once).
+fn install_mutants(root: &Path) -> Result<std::path::PathBuf, String> {
+    let dir = mutants::install_dir(&mutants::target_dir(root));
+    let tool = mutants::binary(&dir);
+    let installed = Command::new(&tool)
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(mutants::VERSION));
+    if installed {
+        return Ok(tool);
+    }
+    let version = format!("={}", mutants::VERSION);
+    let dir_text = dir.to_string_lossy();
+    step(
+        root,
+        "install cargo-mutants",
+        &cargo(),
+        &[
+            "install",
+            "cargo-mutants",
+            "--version",
+            &version,
+            "--locked",
+            "--root",
+            &dir_text,
+        ],
+        &[],
+    )
+    .map_err(|e| {
+        format!(
+            "cannot install cargo-mutants {} into {dir_text} ({e}); `cargo install` needs the \
+             crates registry (see its output above)",
+            mutants::VERSION
+        )
+    })?;
+    if tool.is_file() {
+        Ok(tool)
+    } else {
+        Err(format!(
+            "cargo install succeeded but {} is missing",
+            tool.display()
+        ))
+    }
 }
