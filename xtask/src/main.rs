@@ -232,6 +232,15 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
     if !root.join("node_modules/.bin/prism").is_file() {
         npm_tools(root)?;
     }
+    // cargo-mutants' baseline runs only the mutated package's tests; run all of them here.
+    let config = std::fs::read_to_string(root.join(mutants::CONFIG))
+        .map_err(|e| format!("{}: {e}", mutants::CONFIG))?;
+    let mut test_args = vec!["test".to_owned()];
+    for package in mutants::test_packages(&config)? {
+        test_args.extend(["--package".to_owned(), package]);
+    }
+    let test_args: Vec<&str> = test_args.iter().map(String::as_str).collect();
+    step(root, "unmutated tests", &cargo(), &test_args, &[])?;
     let mut args = vec!["mutants".to_owned()];
     for glob in &globs {
         args.extend(["--file".to_owned(), glob.clone()]);

@@ -65,6 +65,36 @@ pub fn file_globs(root: &Path, targets: &[&str]) -> Result<Vec<String>, String> 
         .collect()
 }
 
+/// Workspace-relative path of the cargo-mutants configuration.
+pub const CONFIG: &str = ".cargo/mutants.toml";
+
+/// The `test_package` list of the configuration (a one-line array of strings). xtask runs
+/// these packages' tests on the unmutated tree before cargo-mutants starts, because
+/// cargo-mutants' own baseline tests only the mutated package: a suite that already fails
+/// would otherwise make every mutant look caught.
+pub fn test_packages(config: &str) -> Result<Vec<String>, String> {
+    let line = config
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("test_package") && line.contains('='))
+        .ok_or_else(|| format!("{CONFIG} has no `test_package = [...]` line"))?;
+    let list = line
+        .split_once('=')
+        .map(|(_, list)| list.trim())
+        .filter(|list| list.starts_with('[') && list.ends_with(']'))
+        .ok_or_else(|| format!("{CONFIG}: write `test_package` as a one-line array"))?;
+    let packages: Vec<String> = list
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .map(|name| name.trim().trim_matches('"').to_owned())
+        .filter(|name| !name.is_empty())
+        .collect();
+    if packages.is_empty() {
+        return Err(format!("{CONFIG}: `test_package` is empty"));
+    }
+    Ok(packages)
+}
+
 /// What a cargo-mutants exit code means (its documented codes).
 pub fn describe_exit(code: Option<i32>) -> &'static str {
     match code {
@@ -106,6 +136,21 @@ mod tests {
             error.as_deref().is_some_and(|e| e.contains("retyr.rs")),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn the_test_packages_come_from_the_config() {
+        let config = std::fs::read_to_string(root().join(CONFIG)).unwrap_or_default();
+        assert_eq!(
+            test_packages(&config),
+            Ok(vec![
+                "minimo-api".to_owned(),
+                "minimo-ext".to_owned(),
+                "minimo-tests".to_owned()
+            ])
+        );
+        assert!(test_packages("timeout_multiplier = 3.0\n").is_err());
+        assert!(test_packages("test_package = [\n  \"a\",\n]\n").is_err());
     }
 
     #[test]
