@@ -14,6 +14,10 @@ commands:
                      checked-in file is stale
   ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
                      codegen --check, the whole test suite, docs with warnings denied, spec lint
+  bench [SCENARIO] [--rounds N] [--calls N] [--in-flight N]
+                     benchmarks, in release mode, as ratios to a hand-written reqwest call run
+                     in the same process (see BENCHMARKS.md); SCENARIO is `calls` or `all`
+                     (the default); `--help` lists the flags and their environment variables
   mutants [FILE...]  mutation testing with cargo-mutants (pinned, installed under target/ on
                      first use) of FILEs or directories, by default minimo-api/src/runtime/
                      and minimo-ext/src/validate.rs; settings in .cargo/mutants.toml; takes
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
                 ["codegen"] => run_codegen(&root, false),
                 ["codegen", "--check"] => run_codegen(&root, true),
                 ["ci"] => ci(&root),
+                ["bench", rest @ ..] => bench(&root, rest),
                 ["mutants", files @ ..] => run_mutants(&root, files),
                 other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
             }),
@@ -214,6 +219,20 @@ fn npm_tools(root: &Path) -> Result<(), String> {
         &["ci", "--no-audit", "--no-fund"],
         &[],
     )
+}
+
+/// `cargo xtask bench [SCENARIO] [FLAGS]`: the `minimo-bench` binary in release mode (debug
+/// figures say little about the release code services run). Scenarios and flags are the
+/// binary's own (`cargo xtask bench --help`), so they are checked in one place.
+fn bench(root: &Path, args: &[&str]) -> Result<(), String> {
+    let mut forwarded: Vec<&str> = args.to_vec();
+    // No scenario named (nothing, or flags only): run them all.
+    if forwarded.first().is_none_or(|first| first.starts_with('-')) {
+        forwarded.insert(0, "all");
+    }
+    let mut cargo_args = vec!["run", "--release", "--quiet", "-p", "minimo-bench", "--"];
+    cargo_args.extend(forwarded);
+    step(root, "bench", &cargo(), &cargo_args, &[])
 }
 
 /// `cargo xtask mutants [FILE...]`: installs the pinned cargo-mutants when missing, then
