@@ -267,9 +267,7 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let status = run(root, "mutants", &tool.to_string_lossy(), &args, &[])?;
     let outcome = mutants::describe_exit(status.code());
-    println!(
-        "mutants: {outcome}; the list of each outcome is in mutants.out/ (see .cargo/mutants.toml)"
-    );
+    println!("mutants: {outcome}; the mutants of each outcome are listed in target/mutants.out/");
     if status.success() {
         Ok(())
     } else {
