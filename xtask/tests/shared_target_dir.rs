@@ -8,11 +8,15 @@
 //! edited spec) and `codegen` in B write into A. The test builds exactly that situation from
 //! two minimal copies of the workspace and drives them through cargo.
 //!
-//! It shares this workspace's own target directory, so the dependencies `cargo test -p
-//! xtask` has just built are reused (`--offline`, nothing is fetched) and only xtask itself
-//! compiles (a few seconds). The copies' xtask gets another version and binary name than
-//! this workspace's, so its artifacts sit beside ours instead of replacing them; between A
-//! and B they are shared, which is the point.
+//! It shares this workspace's own target directory, so xtask's dependencies are reused
+//! (`--offline`, nothing is fetched) and only xtask itself compiles (a few seconds). They
+//! are there once xtask has been built alone, by `cargo test -p xtask` or any `cargo xtask`
+//! (CI's `cargo xtask ci` is one); a `cargo test --workspace` in a target directory where
+//! that never happened builds them with other features (unified across the workspace), and
+//! the first run of this test then compiles them for xtask alone, about a minute on 2 cores.
+//! The copies' xtask gets another version and binary name than this workspace's, so its
+//! artifacts sit beside ours instead of replacing them; between A and B they are shared,
+//! which is the point.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
