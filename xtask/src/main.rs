@@ -1,8 +1,9 @@
 //! `cargo xtask <command>`: see `cargo xtask help`.
 
-use std::process::{Command, ExitCode};
+use std::path::Path;
+use std::process::{Command, ExitCode, ExitStatus};
 use std::time::Instant;
-use xtask::{codegen, workspace_root};
+use xtask::{codegen, mutants, workspace_root};
 
 const HELP: &str = "\
 usage: cargo xtask <command>
@@ -13,21 +14,38 @@ commands:
                      checked-in file is stale
   ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
                      codegen --check, the whole test suite, docs with warnings denied, spec lint
+  bench [SCENARIO] [--rounds N] [--calls N] [--in-flight N]
+                     benchmarks, in release mode, as ratios to a hand-written reqwest call run
+                     in the same process (see BENCHMARKS.md); SCENARIO is `calls` or `all`
+                     (the default); `--help` lists the flags and their environment variables
+  mutants [FILE...]  mutation testing with cargo-mutants (pinned, installed under target/ on
+                     first use) of FILEs or directories, by default minimo-api/src/runtime/
+                     and minimo-ext/src/validate.rs; settings in .cargo/mutants.toml; takes
+                     tens of minutes, not part of ci
   help               this text
+
+Every command acts on the checkout cargo was invoked in ($CARGO_MANIFEST_DIR at run time,
+else the workspace above the current directory).
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["codegen"] => run_codegen(false),
-        ["codegen", "--check"] => run_codegen(true),
-        ["ci"] => ci(),
         [] | ["help" | "--help" | "-h"] => {
             print!("{HELP}");
             Ok(())
         }
-        other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
+        command => workspace_root()
+            .map_err(|e| e.to_string())
+            .and_then(|root| match command {
+                ["codegen"] => run_codegen(&root, false),
+                ["codegen", "--check"] => run_codegen(&root, true),
+                ["ci"] => ci(&root),
+                ["bench", rest @ ..] => bench(&root, rest),
+                ["mutants", files @ ..] => run_mutants(&root, files),
+                other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,13 +56,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_codegen(check: bool) -> Result<(), String> {
-    let root = workspace_root();
+fn run_codegen(root: &Path, check: bool) -> Result<(), String> {
     let started = Instant::now();
-    let outputs = codegen::generate_from(&root).map_err(|e| e.to_string())?;
+    let outputs = codegen::generate_from(root).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     if check {
-        let stale = codegen::stale_files(&root, &outputs);
+        let stale = codegen::stale_files(root, &outputs);
         if stale.is_empty() {
             println!("codegen --check: up to date ({} ms)", elapsed.as_millis());
             return Ok(());
@@ -58,7 +75,7 @@ fn run_codegen(check: bool) -> Result<(), String> {
                 .join("\n")
         ));
     }
-    let written = codegen::write(&root, &outputs).map_err(|e| e.to_string())?;
+    let written = codegen::write(root, &outputs).map_err(|e| e.to_string())?;
     for (path, content) in outputs.files() {
         let verb = if written.contains(&path) {
             "wrote"
@@ -75,9 +92,32 @@ fn run_codegen(check: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one step of CI, echoing it first; a failing step stops the run.
-fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
-    let shown = std::path::Path::new(program)
+/// Runs one step (of CI, or a tool a command needs) in `root`, echoing it first; a failing
+/// step stops the run.
+fn step(
+    root: &Path,
+    name: &str,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<(), String> {
+    let status = run(root, name, program, args, envs)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+/// Runs `program` in `root` with the terminal's stdio, echoing the command and its time.
+fn run(
+    root: &Path,
+    name: &str,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<ExitStatus, String> {
+    let shown = Path::new(program)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(program);
@@ -86,35 +126,47 @@ fn step(name: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Resu
     let status = Command::new(program)
         .args(args)
         .envs(envs.iter().copied())
-        .current_dir(workspace_root())
+        .current_dir(root)
         .status()
         .map_err(|e| format!("{name}: cannot run `{program}`: {e}"))?;
     println!(
         "<== {name}: {status} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{name} failed ({status})"))
-    }
+    Ok(status)
 }
 
-fn ci() -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+/// The cargo that started us (`cargo run` sets `$CARGO`), so nested builds use the same
+/// toolchain.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn ci(root: &Path) -> Result<(), String> {
+    let cargo = cargo();
     let quiet_redocly = [
         ("REDOCLY_TELEMETRY", "off"),
         ("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"),
     ];
-    step("npm tools", "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
-    step("format", &cargo, &["fmt", "--all", "--check"], &[])?;
+    npm_tools(root)?;
+    // The pinned Schemathesis the fake's property-based API test runs (a venv under target/).
     step(
+        root,
+        "python tools",
+        "sh",
+        &["tests/schemathesis-venv.sh"],
+        &[],
+    )?;
+    step(root, "format", &cargo, &["fmt", "--all", "--check"], &[])?;
+    step(
+        root,
         "codegen",
         &cargo,
         &["run", "--quiet", "-p", "xtask", "--", "codegen", "--check"],
         &[],
     )?;
     step(
+        root,
         "spec lint",
         "npx",
         &[
@@ -128,6 +180,7 @@ fn ci() -> Result<(), String> {
         &quiet_redocly,
     )?;
     step(
+        root,
         "clippy",
         &cargo,
         &[
@@ -141,13 +194,21 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     step(
+        root,
         "tests",
         &cargo,
         &["test", "--workspace", "--all-targets"],
         &[],
     )?;
-    step("doctests", &cargo, &["test", "--workspace", "--doc"], &[])?;
     step(
+        root,
+        "doctests",
+        &cargo,
+        &["test", "--workspace", "--doc"],
+        &[],
+    )?;
+    step(
+        root,
         "docs",
         &cargo,
         &["doc", "--workspace", "--no-deps"],
@@ -155,4 +216,115 @@ fn ci() -> Result<(), String> {
     )?;
     println!("\nci: every step passed");
     Ok(())
+}
+
+/// `npm ci`: the pinned Redocly CLI and Prism the spec lint and the end-to-end tests use.
+fn npm_tools(root: &Path) -> Result<(), String> {
+    step(
+        root,
+        "npm tools",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+        &[],
+    )
+}
+
+/// `cargo xtask bench [SCENARIO] [FLAGS]`: the `minimo-bench` binary in release mode (debug
+/// figures say little about the release code services run). Scenarios and flags are the
+/// binary's own (`cargo xtask bench --help`), so they are checked in one place.
+fn bench(root: &Path, args: &[&str]) -> Result<(), String> {
+    let mut forwarded: Vec<&str> = args.to_vec();
+    // No scenario named (nothing, or flags only): run them all.
+    if forwarded.first().is_none_or(|first| first.starts_with('-')) {
+        forwarded.insert(0, "all");
+    }
+    let mut cargo_args = vec!["run", "--release", "--quiet", "-p", "minimo-bench", "--"];
+    cargo_args.extend(forwarded);
+    step(root, "bench", &cargo(), &cargo_args, &[])
+}
+
+/// `cargo xtask mutants [FILE...]`: installs the pinned cargo-mutants when missing, then
+/// runs it on the files (by default [`mutants::DEFAULT_TARGETS`]) with the settings of
+/// `.cargo/mutants.toml`.
+fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
+    let targets = if files.is_empty() {
+        mutants::DEFAULT_TARGETS
+    } else {
+        files
+    };
+    let globs = mutants::file_globs(root, targets)?;
+    let tool = install_mutants(root)?;
+    // The end-to-end tests of minimo-tests run Prism from node_modules; cargo-mutants copies
+    // it into its scratch tree (see .cargo/mutants.toml).
+    if !root.join("node_modules/.bin/prism").is_file() {
+        npm_tools(root)?;
+    }
+    // cargo-mutants' baseline runs only the mutated package's tests; run all of them here.
+    let config = std::fs::read_to_string(root.join(mutants::CONFIG))
+        .map_err(|e| format!("{}: {e}", mutants::CONFIG))?;
+    let mut test_args = vec!["test".to_owned()];
+    for package in mutants::test_packages(&config)? {
+        test_args.extend(["--package".to_owned(), package]);
+    }
+    let test_args: Vec<&str> = test_args.iter().map(String::as_str).collect();
+    step(root, "unmutated tests", &cargo(), &test_args, &[])?;
+    let mut args = vec!["mutants".to_owned()];
+    for glob in &globs {
+        args.extend(["--file".to_owned(), glob.clone()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let status = run(root, "mutants", &tool.to_string_lossy(), &args, &[])?;
+    let outcome = mutants::describe_exit(status.code());
+    println!("mutants: {outcome}; the mutants of each outcome are listed in target/mutants.out/");
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo-mutants: {outcome} ({status})"))
+    }
+}
+
+/// The pinned cargo-mutants, installed under the target directory when missing (it is
+/// compiled from source: a few minutes, once).
+fn install_mutants(root: &Path) -> Result<std::path::PathBuf, String> {
+    let dir = mutants::install_dir(&mutants::target_dir(root));
+    let tool = mutants::binary(&dir);
+    let installed = Command::new(&tool)
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(mutants::VERSION));
+    if installed {
+        return Ok(tool);
+    }
+    let version = format!("={}", mutants::VERSION);
+    let dir_text = dir.to_string_lossy();
+    step(
+        root,
+        "install cargo-mutants",
+        &cargo(),
+        &[
+            "install",
+            "cargo-mutants",
+            "--version",
+            &version,
+            "--locked",
+            "--root",
+            &dir_text,
+        ],
+        &[],
+    )
+    .map_err(|e| {
+        format!(
+            "cannot install cargo-mutants {} into {dir_text} ({e}); `cargo install` needs the \
+             crates registry (see its output above)",
+            mutants::VERSION
+        )
+    })?;
+    if tool.is_file() {
+        Ok(tool)
+    } else {
+        Err(format!(
+            "cargo install succeeded but {} is missing",
+            tool.display()
+        ))
+    }
 }

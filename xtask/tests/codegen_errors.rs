@@ -145,7 +145,7 @@ fn a_shape_openapiv3_cannot_read_names_its_pointer() {
 
 #[test]
 fn an_inline_email_string_is_rejected_so_debug_stays_masked() {
-    let root = xtask::workspace_root();
+    let root = xtask::workspace_root().unwrap();
     let text = std::fs::read_to_string(root.join(xtask::codegen::SPEC)).unwrap();
     let inline = text.replacen(
         "        email:\n          $ref: '#/components/schemas/EmailAddress'\n          description: New email address.",
