@@ -133,7 +133,9 @@ impl Clients {
                     .await
                     .map_err(|e| e.to_string())?
                     .into_inner();
-                upserted.contact_id().ok_or("no contact id in the upsert answer")?
+                upserted
+                    .contact_id()
+                    .ok_or("no contact id in the upsert answer")?
             }
             (Kind::Ext, Op::Get) => {
                 let contact = self

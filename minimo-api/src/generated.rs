@@ -623,7 +623,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     marketing_consent: Ok(Default::default()),
                     phone: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -804,7 +804,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     marketing_consent: Ok(Default::default()),
                     phone: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -983,7 +983,7 @@ pub mod types {
                     source: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
                     visibility: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1943,15 +1943,12 @@ pub mod builder {
                     types::ContactUpsert::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/public/v1/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/contacts",),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1961,7 +1958,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "upsert_contact",
@@ -2026,18 +2022,12 @@ pub mod builder {
         > {
             let Self { client, email } = self;
             let email = email.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/public/v1/contacts/by-email/{}", client.baseurl, encode_path(& email
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/contacts/by-email/{}", encode_path(& email)),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2046,7 +2036,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_contact_by_email",
@@ -2137,18 +2126,12 @@ pub mod builder {
                     types::ContactUpdate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/public/v1/contacts/{}", client.baseurl, encode_path(& id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/contacts/{}", encode_path(& id)),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2158,7 +2141,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_contact_by_id",
@@ -2217,18 +2199,12 @@ pub mod builder {
         ) -> Result<ResponseValue<()>, Error<crate::model::ErrorResponse>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/public/v1/contacts/{}", client.baseurl, encode_path(& id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/contacts/{}", encode_path(& id)),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2237,7 +2213,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_contact",
@@ -2302,15 +2277,12 @@ pub mod builder {
         > {
             let Self { client, group_by } = self;
             let group_by = group_by.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/public/v1/custom-fields", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/custom-fields",),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2320,7 +2292,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("groupBy", &group_by))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_custom_fields",
@@ -2401,15 +2372,12 @@ pub mod builder {
                     types::CustomFieldCreate::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/public/v1/custom-fields", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = crate::runtime::endpoint(
+                    &client.baseurl,
+                    client.inner(),
+                    format_args!("/public/v1/custom-fields",),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2419,7 +2387,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_custom_field",
@@ -2453,3 +2420,5 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Operations whose successful answer the generated code does not read (their spec response declares no content): the runtime reads and drops it, so the connection is released. Written by codegen from the spec.
+pub(crate) const BODYLESS_SUCCESS: &[&str] = &["delete_contact"];

@@ -88,7 +88,7 @@ impl Client {
     /// A client for `base_url` (e.g. `https://api.minimo.it`) that authenticates with
     /// `api_key` (`mn-{clientId}-{secret}`), with the default [`Runtime`] and the default
     /// HTTP client ([`runtime::default_http_client`]: no redirects, https only off loopback,
-    /// a 10 s connect timeout).
+    /// a 10 s connect timeout, a 30 s deadline per call).
     ///
     /// The key is only placed in a sensitive `Authorization` header; its shape is not checked
     /// here (`minimo-ext` does that). Fails when the base URL is refused by
@@ -96,10 +96,15 @@ impl Client {
     pub fn with_api_key(base_url: &str, api_key: &str) -> Result<Self, BuildError> {
         let url = runtime::check_base_url(base_url).map_err(BuildError::InvalidBaseUrl)?;
         let runtime = Runtime::new()
+            .with_client_timeout(runtime::DEFAULT_CALL_TIMEOUT)
             .with_api_key(api_key)
             .map_err(BuildError::InvalidApiKey)?;
-        let http = runtime::default_http_client(&url, runtime::DEFAULT_CONNECT_TIMEOUT)
-            .map_err(BuildError::Http)?;
+        let http = runtime::default_http_client(
+            &url,
+            runtime::DEFAULT_CONNECT_TIMEOUT,
+            runtime::DEFAULT_CALL_TIMEOUT,
+        )
+        .map_err(BuildError::Http)?;
         Ok(Self::new_with_client(
             url.as_str().trim_end_matches('/'),
             http,

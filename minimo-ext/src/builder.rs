@@ -204,12 +204,15 @@ impl MinimoBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(&base_url, self.connect_timeout).map_err(|e| {
-                Error::new(
-                    ErrorKind::Transport,
-                    format!("cannot build the HTTP client: {e}"),
-                )
-            })?,
+            None => {
+                runtime = runtime.with_client_timeout(self.timeout);
+                default_http_client(&base_url, self.connect_timeout, self.timeout).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Transport,
+                        format!("cannot build the HTTP client: {e}"),
+                    )
+                })?
+            }
         };
         let api = minimo_api::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),

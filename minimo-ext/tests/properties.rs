@@ -38,7 +38,7 @@ proptest! {
     #[test]
     fn an_accepted_email_survives_the_path_and_back(email in address()) {
         if let Ok(checked) = email_for_lookup("email", &email) {
-            let encoded = encode_path(&checked);
+            let encoded = encode_path(&checked).to_string();
             let decoded = percent_encoding::percent_decode_str(&encoded)
                 .decode_utf8()
                 .unwrap();

@@ -1,5 +1,6 @@
-//! Each call is one `minimo.request` span carrying the operation id, method and masked path,
-//! and, recorded when the call ends, its attempts, last status, latency and request id.
+//! Each call is one `minimo.request` span, at DEBUG, carrying the operation id, method and
+//! masked path, and, recorded when the call ends, its attempts, last status, latency and
+//! request id. At INFO, what most services log at, the client records nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -22,7 +23,7 @@ fn closed_request_spans(buffer: &Buffer) -> Vec<String> {
 async fn every_attempt_is_a_span_with_operation_method_path_attempt_status_and_latency() {
     let buffer = Buffer::default();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(tracing::Level::DEBUG)
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(false)
         .with_writer(buffer.clone())
@@ -56,4 +57,36 @@ async fn every_attempt_is_a_span_with_operation_method_path_attempt_status_and_l
         );
     }
     assert!(!spans[0].contains("jane"), "unmasked email in {}", spans[0]);
+}
+
+#[tokio::test]
+async fn at_info_the_client_records_no_span_and_no_event() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let fake = fake().await;
+    fake.faults().push(Fault::status("getContactByEmail", 503));
+    let minimo = client(&fake.base_url());
+    assert!(
+        minimo
+            .get_by_email("jane@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // (The fake, in the same process, logs its own requests at INFO.)
+    let text = buffer.text();
+    assert!(
+        text.contains("minimo_fake"),
+        "the subscriber recorded: {text}"
+    );
+    assert!(
+        !text.contains("minimo.request") && !text.contains("minimo_api"),
+        "{text}"
+    );
 }

@@ -12,8 +12,9 @@ commands:
   codegen [--check]  regenerate openapi/minimo-contacts.3.0.json and minimo-api/src/generated.rs
                      from openapi/minimo-contacts.yaml; --check writes nothing and fails when a
                      checked-in file is stale
-  ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), fmt, clippy,
-                     codegen --check, the whole test suite, docs with warnings denied, spec lint
+  ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), a venv with
+                     the pinned Schemathesis, fmt, codegen --check, spec lint, clippy, the
+                     whole test suite, docs with warnings denied
   bench [SCENARIO] [--rounds N] [--calls N] [--in-flight N]
                      benchmarks, in release mode, as ratios to a hand-written reqwest call run
                      in the same process (see BENCHMARKS.md); SCENARIO is `calls` or `all`

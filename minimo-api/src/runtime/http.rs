@@ -1,6 +1,7 @@
 //! The base URL rules and the HTTP client every Minimo client is built on, in one place for
 //! both `minimo_api::Client::with_api_key` and `minimo-ext`'s builder.
 
+use super::Runtime;
 use reqwest::Url;
 use std::fmt;
 use std::time::Duration;
@@ -76,17 +77,58 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// The HTTP client a Minimo client uses unless it is given one: no redirects (a followed 302
 /// turns the upsert's POST into a GET and drops its body, and could lead to plain http), https
-/// only unless `base_url` is loopback, and this connect timeout. Per-request timeouts come
-/// from the call's deadline (see [`Runtime::with_call_timeout`](super::Runtime::with_call_timeout)).
+/// only unless `base_url` is loopback, this connect timeout, and `call_timeout` as each
+/// request's total timeout. Pair it with a [`Runtime`] given the same call timeout and
+/// [`Runtime::with_client_timeout`], so that a first attempt relies on the client's timeout
+/// instead of setting its own (retries still get what is left of the call's deadline).
 pub fn default_http_client(
     base_url: &Url,
     connect_timeout: Duration,
+    call_timeout: Duration,
 ) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .timeout(call_timeout)
         .redirect(reqwest::redirect::Policy::none())
+        // The runtime retries by each operation's class; reqwest's own layer only retries
+        // HTTP/2 refusals (this client speaks HTTP/1) and would copy every request for it.
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .https_only(!is_loopback(base_url))
         .build()
+}
+
+/// The URL of one request: `path` (already percent-encoded, see
+/// [`encode_path`](super::encode_path)) appended to the path of `baseurl`.
+///
+/// The generated client calls this for every operation (codegen puts it in place of
+/// progenitor's `format!("{}/path", client.baseurl)`): the base is parsed once per client and
+/// cached in its [`Runtime`], and each call only sets the path of a copy, where reqwest would
+/// parse the whole URL (scheme, host, port, path) again. An unparsable base is an error
+/// message, which the generated code reports as `Error::InvalidRequest`.
+pub fn endpoint(baseurl: &str, runtime: &Runtime, path: fmt::Arguments<'_>) -> Result<Url, String> {
+    use std::io::Write;
+    let base = runtime.parsed_base(baseurl)?;
+    let mut url = base.as_ref().clone();
+    let prefix = base.path().trim_end_matches('/');
+    // Paths of this API fit on the stack; a longer one is written to the heap.
+    let mut buffer = [0u8; 512];
+    let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+    let written = write!(cursor, "{prefix}{path}").is_ok();
+    let length = usize::try_from(cursor.position()).unwrap_or(0);
+    match buffer.get(..length).map(std::str::from_utf8) {
+        Some(Ok(full)) if written => url.set_path(full),
+        _ => url.set_path(&format!("{prefix}{path}")),
+    }
+    Ok(url)
+}
+
+/// Parses a base URL for [`endpoint`]: the error names the problem, never the URL.
+pub(super) fn parse_base(baseurl: &str) -> Result<Url, String> {
+    match Url::parse(baseurl) {
+        Ok(url) if url.cannot_be_a_base() => Err("the base URL cannot have paths".to_owned()),
+        Ok(url) => Ok(url),
+        Err(e) => Err(format!("the base URL is not a URL ({e})")),
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +161,32 @@ mod tests {
         ] {
             assert!(check_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn endpoints_append_the_encoded_path_to_the_base_path() {
+        let runtime = Runtime::new();
+        let url = |base: &str, path: &str| {
+            endpoint(base, &runtime, format_args!("{path}")).map(|u| u.to_string())
+        };
+        assert_eq!(
+            url("https://api.minimo.it", "/public/v1/contacts/a%2Bb%40x.it").as_deref(),
+            Ok("https://api.minimo.it/public/v1/contacts/a%2Bb%40x.it")
+        );
+        assert_eq!(
+            url("http://127.0.0.1:9/prefix/", "/public/v1/contacts/7").as_deref(),
+            Ok("http://127.0.0.1:9/prefix/public/v1/contacts/7")
+        );
+        // The cache is keyed by the base: another base on the same runtime is parsed anew.
+        assert_eq!(
+            url("https://eu.example.it/base", "/x").as_deref(),
+            Ok("https://eu.example.it/base/x")
+        );
+        let bad = url("not a url", "/x").err().unwrap_or_default();
+        assert!(
+            bad.contains("not a URL") && !bad.contains("not a url"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -6,17 +6,19 @@
 //! (orphan rule). The hooks read their configuration from [`Runtime`], the value the client
 //! carries as its inner state (see [`Client::new_with_client`]).
 //!
-//! - `pre` adds the `Authorization` (sensitive) and `User-Agent` headers and removes the
-//!   `api-version` header progenitor adds (a Dropshot convention the Minimo API does not use).
-//! - `exec` sends the request and reads the whole answer, retrying by the operation's
-//!   [`RetryClass`] under the [`RetryPolicy`], within the call's deadline
-//!   ([`Runtime::with_call_timeout`]): reading the body inside the loop means a body that breaks
-//!   off is retried like any other transient failure, the deadline covers it, and the
-//!   connection is released even when the generated code ignores the body (the delete). Waits
-//!   honour `Retry-After`; dropping the call's future cancels any wait.
-//! - Each call runs in one `minimo.request` span with `operation`, `method`, `path` (emails
-//!   masked, computed only when a subscriber records the span) and, when the call ends,
-//!   `attempts`, `status`, `latency_ms` and `request_id`. Bodies are never logged.
+//! - `pre` adds the `Authorization` (sensitive) and `User-Agent` headers. (progenitor's
+//!   `api-version` header, a Dropshot convention the Minimo API does not have, is removed
+//!   from the generated code by codegen.)
+//! - `exec` sends the request, retrying by the operation's [`RetryClass`] under the
+//!   [`RetryPolicy`], within the call's deadline ([`Runtime::with_call_timeout`], which also
+//!   covers reading the answer's body). Waits honour `Retry-After`; dropping the call's future
+//!   cancels any wait. The body of an answer the generated code never reads (the delete's) is
+//!   read and dropped here, so its connection goes back to the pool.
+//! - Each call runs in one `minimo.request` span, at DEBUG level, with `operation`, `method`,
+//!   `path` (emails masked, computed only when a subscriber records the span) and, when the
+//!   call ends, `attempts`, `status`, `latency_ms` and `request_id`. Bodies are never logged.
+//!   A span at INFO would cost every call in a service logging at INFO while recording nothing
+//!   it prints; metrics come from the observer.
 //! - An observer ([`Runtime::with_observer`]) sees every attempt: operation, outcome, latency,
 //!   request id and the retry decision, for metrics.
 //!
@@ -33,33 +35,32 @@ mod retry;
 pub use encode::encode_path;
 pub use http::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, InvalidBaseUrl, check_base_url,
-    default_http_client, is_loopback,
+    default_http_client, endpoint, is_loopback,
 };
 pub use mask::{mask_email, mask_name, mask_path, mask_phone, mask_text, mask_value};
 pub use report::{AttemptEvent, CallReport, Observer, RetryDecision, observe};
 pub use retry::{OPERATIONS, Outcome, RetryClass, RetryPolicy, Verdict, parse_retry_after};
 
 use crate::Client;
-use bytes::Bytes;
+use crate::generated::BODYLESS_SUCCESS;
 use mask::MaskedPath;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::Url;
 use reqwest::header::HeaderValue;
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
-
-/// The request header progenitor adds to every request; `pre` removes it.
-pub const API_VERSION_HEADER: &str = "api-version";
 
 /// The response header carrying the server's request id, when it sends one.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The longest body of an unread answer drained to keep its connection; a longer one is
+/// dropped with its connection.
+const MAX_DRAIN: usize = 64 * 1024;
+
 /// The `User-Agent` every request carries: `minimo-rs/<version>`.
 pub const USER_AGENT: &str = concat!("minimo-rs/", env!("CARGO_PKG_VERSION"));
-
-/// The longest response body read by default (16 MiB): far more than any answer of this API,
-/// and a bound on what a misbehaving server can make the client hold.
-pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
 /// Per-client runtime configuration, carried inside the generated [`Client`].
 ///
@@ -70,10 +71,13 @@ pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 pub struct Runtime {
     retry: RetryPolicy,
     call_timeout: Option<Duration>,
+    /// The total timeout the HTTP client already applies to each request, if known.
+    client_timeout: Option<Duration>,
     authorization: Option<HeaderValue>,
     user_agent: HeaderValue,
     observer: Option<Observer>,
-    max_body: usize,
+    /// The base URL as the client gave it, parsed once (see [`endpoint`]).
+    base: OnceLock<(String, Result<Url, String>)>,
 }
 
 impl fmt::Debug for Runtime {
@@ -81,10 +85,10 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("retry", &self.retry)
             .field("call_timeout", &self.call_timeout)
+            .field("client_timeout", &self.client_timeout)
             .field("authorization", &self.authorization)
             .field("user_agent", &self.user_agent)
             .field("observer", &self.observer.as_ref().map(|_| "set"))
-            .field("max_body", &self.max_body)
             .finish()
     }
 }
@@ -94,10 +98,11 @@ impl Default for Runtime {
         Runtime {
             retry: RetryPolicy::default(),
             call_timeout: Some(DEFAULT_CALL_TIMEOUT),
+            client_timeout: None,
             authorization: None,
             user_agent: HeaderValue::from_static(USER_AGENT),
             observer: None,
-            max_body: DEFAULT_MAX_BODY,
+            base: OnceLock::new(),
         }
     }
 }
@@ -123,7 +128,7 @@ impl std::error::Error for InvalidHeader {}
 
 impl Runtime {
     /// The defaults: [`RetryPolicy::default`], a [`DEFAULT_CALL_TIMEOUT`] deadline per call,
-    /// no credentials, no observer, bodies up to [`DEFAULT_MAX_BODY`].
+    /// no credentials, no observer.
     pub fn new() -> Self {
         Runtime::default()
     }
@@ -161,18 +166,36 @@ impl Runtime {
         self
     }
 
+    /// Says the HTTP client applies this total timeout to each request (as
+    /// [`default_http_client`] does with the call timeout): when it is the call's own timeout,
+    /// a first attempt relies on it instead of setting a timeout of its own (one less
+    /// allocation and timer registration per call). Retries always get what is left.
+    #[must_use]
+    pub fn with_client_timeout(mut self, timeout: Duration) -> Self {
+        self.client_timeout = Some(timeout);
+        self
+    }
+
+    /// The parsed base URL, cached by the string it was parsed from. A runtime shared by
+    /// clients of different bases keeps the first one cached and parses the others each time.
+    fn parsed_base(&self, baseurl: &str) -> Result<std::borrow::Cow<'_, Url>, String> {
+        let (cached_for, parsed) = self
+            .base
+            .get_or_init(|| (baseurl.to_owned(), http::parse_base(baseurl)));
+        if cached_for == baseurl {
+            parsed
+                .as_ref()
+                .map(std::borrow::Cow::Borrowed)
+                .map_err(Clone::clone)
+        } else {
+            http::parse_base(baseurl).map(std::borrow::Cow::Owned)
+        }
+    }
+
     /// Calls `observer` after every attempt (see [`AttemptEvent`]), for metrics.
     #[must_use]
     pub fn with_observer(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
-        self
-    }
-
-    /// The longest response body read; the rest of a longer one is dropped and the call's
-    /// [`CallReport::body_limit_exceeded`] says so.
-    #[must_use]
-    pub fn with_max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
         self
     }
 
@@ -195,7 +218,6 @@ impl ClientHooks<Runtime> for Client {
     ) -> Result<(), Error<E>> {
         let runtime = self.inner();
         let headers = request.headers_mut();
-        headers.remove(API_VERSION_HEADER);
         if let Some(authorization) = &runtime.authorization {
             headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
         }
@@ -208,7 +230,7 @@ impl ClientHooks<Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "minimo.request",
             operation = info.operation_id,
             method = request.method().as_str(),
@@ -232,7 +254,12 @@ impl ClientHooks<Runtime> for Client {
             class: RetryClass::for_operation(info.operation_id),
             started: Instant::now(),
         };
-        call.run(request, &span).instrument(span.clone()).await
+        // Entering a span nobody records would still cost every poll.
+        if span.is_disabled() {
+            call.run(request, &span).await
+        } else {
+            call.run(request, &span).instrument(span.clone()).await
+        }
     }
 }
 
@@ -251,7 +278,6 @@ struct Attempt {
     outcome: Outcome,
     request_id: Option<String>,
     retry_after: Option<Duration>,
-    truncated: bool,
 }
 
 impl Call<'_> {
@@ -275,7 +301,11 @@ impl Call<'_> {
             } else {
                 None
             };
-            if let Some(deadline) = deadline {
+            // The client's own total timeout is the call's deadline for a first attempt.
+            let client_covers = attempt == 1
+                && self.runtime.client_timeout.is_some()
+                && self.runtime.client_timeout == self.runtime.call_timeout;
+            if let Some(deadline) = deadline.filter(|_| !client_covers) {
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 let timeout = request.timeout_mut();
                 *timeout = Some(timeout.map_or(remaining, |own| own.min(remaining)));
@@ -311,7 +341,6 @@ impl Call<'_> {
                     request_id: done.request_id.clone(),
                     latency: self.started.elapsed(),
                     verdict: Some(verdict),
-                    body_limit_exceeded: done.truncated,
                 };
             });
             if let Some(observer) = &self.runtime.observer {
@@ -353,7 +382,8 @@ impl Call<'_> {
         }
     }
 
-    /// Sends the request and reads the whole answer (up to the body limit).
+    /// Sends the request; for an operation whose answer the generated code never reads, reads
+    /// and drops the body of a successful answer too.
     async fn attempt(&self, request: reqwest::Request) -> Attempt {
         let response = match self.client.execute(request).await {
             Ok(response) => response,
@@ -363,79 +393,61 @@ impl Call<'_> {
                     result: Err(error),
                     request_id: None,
                     retry_after: None,
-                    truncated: false,
                 };
             }
         };
         let status = response.status();
-        let request_id = header(&response, REQUEST_ID_HEADER).map(str::to_owned);
-        let retry_after = header(&response, reqwest::header::RETRY_AFTER)
+        let request_id = header(&response, &REQUEST_ID).map(str::to_owned);
+        let retry_after = header(&response, &reqwest::header::RETRY_AFTER)
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        match read_whole(response, self.runtime.max_body).await {
-            Ok((response, truncated)) => Attempt {
-                result: Ok(response),
-                outcome: Outcome::Answered(status),
-                request_id,
-                retry_after,
-                truncated,
-            },
-            Err(error) => Attempt {
-                result: Err(error),
-                outcome: Outcome::BodyFailed(status),
-                request_id,
-                retry_after,
-                truncated: false,
-            },
+        let (result, outcome) = if status.is_success() && BODYLESS_SUCCESS.contains(&self.operation)
+        {
+            match drained(response).await {
+                Ok(response) => (Ok(response), Outcome::Answered(status)),
+                Err(error) => (Err(error), Outcome::BodyFailed(status)),
+            }
+        } else {
+            (Ok(response), Outcome::Answered(status))
+        };
+        Attempt {
+            result,
+            outcome,
+            request_id,
+            retry_after,
         }
     }
 }
 
-fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
+/// The response header carrying the server's request id, parsed once.
+static REQUEST_ID: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static(REQUEST_ID_HEADER);
+
+fn header<'r>(
+    response: &'r reqwest::Response,
+    name: &reqwest::header::HeaderName,
+) -> Option<&'r str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Reads the body (at most `limit` bytes; `true` when there was more) and gives back a
-/// response holding it, with the same status, version, headers and URL.
-async fn read_whole(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> reqwest::Result<(reqwest::Response, bool)> {
+/// Reads and drops the body (up to [`MAX_DRAIN`] bytes, after which the connection goes with
+/// it) and gives back a response with the same status, version, headers and URL, and no body.
+async fn drained(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
-    // Most answers arrive as one chunk: it is kept as is, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut joined: Vec<u8> = Vec::new();
-    let mut length = 0usize;
-    let mut truncated = false;
+    let mut read = 0;
     while let Some(chunk) = response.chunk().await? {
-        let room = limit.saturating_sub(length);
-        let chunk = if chunk.len() > room {
-            truncated = true;
-            chunk.slice(..room)
-        } else {
-            chunk
-        };
-        length += chunk.len();
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            Some(earlier) => {
-                joined.extend_from_slice(&earlier);
-                joined.extend_from_slice(&chunk);
-            }
-            None => joined.extend_from_slice(&chunk),
-        }
-        if truncated {
+        read += chunk.len();
+        if read > MAX_DRAIN {
             break;
         }
     }
-    let body = first.unwrap_or_else(|| Bytes::from(joined));
     let builder = reqwest::ResponseBuilderExt::url(
         ::http::Response::builder().status(status).version(version),
         url,
     );
-    let rebuilt = match builder.body(body.clone()) {
+    let rebuilt = match builder.body(Vec::<u8>::new()) {
         Ok(mut rebuilt) => {
             *rebuilt.headers_mut() = headers;
             rebuilt
@@ -443,12 +455,12 @@ async fn read_whole(
         // Status and version came from a response, so the builder cannot refuse them; if it
         // ever did, the answer is still returned (reqwest then reports a placeholder URL).
         Err(_) => {
-            let mut rebuilt = ::http::Response::new(body);
+            let mut rebuilt = ::http::Response::new(Vec::new());
             *rebuilt.status_mut() = status;
             *rebuilt.version_mut() = version;
             *rebuilt.headers_mut() = headers;
             rebuilt
         }
     };
-    Ok((reqwest::Response::from(rebuilt), truncated))
+    Ok(reqwest::Response::from(rebuilt))
 }

@@ -25,10 +25,6 @@ pub struct CallReport {
     /// The verdict on the last attempt (`None` when nothing was sent): whether trying again
     /// is safe and may succeed, and whether the server may have acted on the request.
     pub verdict: Option<Verdict>,
-    /// The last response's body was longer than the runtime reads
-    /// ([`Runtime::with_max_body`](super::Runtime::with_max_body)); the generated client saw
-    /// only its beginning.
-    pub body_limit_exceeded: bool,
 }
 
 impl CallReport {
@@ -102,7 +98,7 @@ pub struct AttemptEvent<'a> {
     pub attempt: u32,
     /// How the attempt ended.
     pub outcome: Outcome,
-    /// Time from sending to the end of the answer's body (or the failure).
+    /// Time from sending to the answer's head (or the failure).
     pub latency: Duration,
     /// The answer's `x-request-id`, if it sent one.
     pub request_id: Option<&'a str>,

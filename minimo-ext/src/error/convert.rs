@@ -30,11 +30,7 @@ impl Error {
                 Error::remote(kind, &format!("{what}{}", error_chain(&e))).with_source(e)
             }
             Api::InvalidResponsePayload(_, e) => {
-                let problem = if report.body_limit_exceeded {
-                    "it is longer than the client reads".to_owned()
-                } else {
-                    serde_problem(&e)
-                };
+                let problem = serde_problem(&e);
                 match status {
                     Some(status @ 200..=299) => Error::new(
                         ErrorKind::Decode,
