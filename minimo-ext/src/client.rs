@@ -5,6 +5,7 @@ use crate::contact::{Contact, ContactId, ContactInput, ContactPatch};
 use crate::custom_fields::CustomFields;
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::validate;
+use futures_util::FutureExt;
 use minimo_api::model::ErrorResponse;
 use minimo_api::pii::EmailAddress;
 use minimo_api::runtime::{CallReport, RetryPolicy, observe};
@@ -130,15 +131,18 @@ impl Minimo {
 
     /// Awaits one generated operation and converts its error with what the runtime saw.
     /// Every error produced after bytes went on the wire carries the call's report.
-    pub(crate) async fn call<T, F>(&self, send: F) -> Result<(T, CallReport)>
+    ///
+    /// The operation's future (a few KiB: the request, the retry loop, the answer) is put on
+    /// the heap once, so the futures of this crate that await it stay small: otherwise each
+    /// layer would copy it again whenever it is created or moved.
+    pub(crate) fn call<T, F>(&self, send: F) -> impl Future<Output = Result<(T, CallReport)>>
     where
         F: Future<Output = std::result::Result<ResponseValue<T>, minimo_api::Error<ErrorResponse>>>,
     {
-        let (result, report) = observe(send).await;
-        match result {
+        observe(Box::pin(send)).map(|(result, report)| match result {
             Ok(value) => Ok((value.into_inner(), report)),
             Err(error) => Err(Error::from_api(error, report)),
-        }
+        })
     }
 
     /// Creates a contact, or updates the one matching its email (then its phone). Custom

@@ -228,11 +228,11 @@ impl Fields {
         }
         let email = self
             .email
-            .map(|e| validate::email_for_write("email", e.as_str()).map(EmailAddress::from))
+            .map(|e| validate::email_for_write("email", e.into_inner()).map(EmailAddress::from))
             .transpose()?;
         let phone = self
             .phone
-            .map(|p| validate::phone(p.as_str()).map(PhoneNumber::from))
+            .map(|p| validate::phone(p.into_inner()).map(PhoneNumber::from))
             .transpose()?;
         Ok(WireFields {
             email,

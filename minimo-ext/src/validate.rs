@@ -65,11 +65,20 @@ pub fn email_for_lookup(what: &str, value: &str) -> Result<String, Error> {
 
 /// Checks an email to store on a contact (`what` names it in the message); returns it
 /// trimmed of surrounding whitespace. Refusals carry `validation_error`, as the server's.
-pub fn email_for_write(what: &str, value: &str) -> Result<String, Error> {
-    let value = value.trim();
-    match email_problem(value) {
+pub fn email_for_write(what: &str, value: impl Into<String>) -> Result<String, Error> {
+    let value = value.into();
+    match email_problem(value.trim()) {
         Some(problem) => Err(refuse("email", what, problem, ErrorCode::ValidationError)),
-        None => Ok(value.to_owned()),
+        None => Ok(trimmed(value)),
+    }
+}
+
+/// `value` without surrounding whitespace; the same allocation when there is none.
+fn trimmed(value: String) -> String {
+    if value.trim().len() == value.len() {
+        value
+    } else {
+        value.trim().to_owned()
     }
 }
 
@@ -142,11 +151,10 @@ fn domain_problem(domain: &str) -> Option<&'static str> {
                     .is_some_and(|ip| ip.parse::<Ipv6Addr>().is_ok());
         return (!valid).then_some("has an address literal that is not an IP address");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    if !domain.contains('.') {
         return Some("has no dot in its domain");
     }
-    labels.iter().find_map(|label| {
+    domain.split('.').find_map(|label| {
         if label.is_empty() {
             Some("has an empty label in its domain")
         } else if label.len() > MAX_LABEL {
@@ -167,11 +175,15 @@ fn domain_problem(domain: &str) -> Option<&'static str> {
 
 /// Normalizes a phone number to E.164: removes the spaces, dashes, dots and parentheses
 /// people write between digits, then checks for `+`, 7 to 15 digits, the first not 0.
-pub fn phone(value: &str) -> Result<String, Error> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')')))
-        .collect();
+pub fn phone(value: impl Into<String>) -> Result<String, Error> {
+    let value = value.into();
+    let separator = |c: char| c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')');
+    // Most phones arrive compact: they are checked and kept as they are.
+    let compact = if value.contains(separator) {
+        value.chars().filter(|&c| !separator(c)).collect()
+    } else {
+        value
+    };
     let problem = match compact.strip_prefix('+') {
         None => Some("must start with `+` and the country code (E.164)"),
         Some(digits) if !digits.bytes().all(|b| b.is_ascii_digit()) => {
@@ -196,7 +208,12 @@ pub fn phone(value: &str) -> Result<String, Error> {
 /// as the server stores it: uppercased. Definitions and values both go out under this key.
 pub fn custom_field_key(value: &str) -> Result<String, Error> {
     if !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Ok(value.to_uppercase())
+        // ASCII keys (nearly all) skip `to_uppercase`'s Unicode tables; the result is the same.
+        Ok(if value.is_ascii() {
+            value.to_ascii_uppercase()
+        } else {
+            value.to_uppercase()
+        })
     } else {
         Err(Error::invalid_input(
             "a custom field key must be non-empty, without whitespace or control characters",
@@ -300,7 +317,7 @@ mod tests {
         let domain = "@example.com";
         let local_64 = "a".repeat(MAX_LOCAL);
         assert!(write_ok(&format!("{local_64}{domain}")));
-        let error = email_for_write("email", &format!("a{local_64}{domain}"))
+        let error = email_for_write("email", format!("a{local_64}{domain}"))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -38,7 +38,7 @@ pub use http::{
     default_http_client, endpoint, is_loopback,
 };
 pub use mask::{mask_email, mask_name, mask_path, mask_phone, mask_text, mask_value};
-pub use report::{AttemptEvent, CallReport, Observer, RetryDecision, observe};
+pub use report::{AttemptEvent, CallReport, Observe, Observer, RetryDecision, observe};
 pub use retry::{OPERATIONS, Outcome, RetryClass, RetryPolicy, Verdict, parse_retry_after};
 
 use crate::Client;
@@ -311,24 +311,40 @@ impl Call<'_> {
                 *timeout = Some(timeout.map_or(remaining, |own| own.min(remaining)));
             }
             let sent = Instant::now();
-            let done = self.attempt(request).await;
+            // `execute` takes the request before the first await, so no future below holds a
+            // copy of it: the future of a call stays small (it is moved whole at every layer).
+            let sending = self.client.execute(request);
+            let done = match sending.await {
+                // Rare (the delete), and its future is large: on the heap.
+                Ok(response)
+                    if response.status().is_success()
+                        && BODYLESS_SUCCESS.contains(&self.operation) =>
+                {
+                    Box::pin(answered_unread(response)).await
+                }
+                Ok(response) => answered(response, Ok),
+                Err(error) => Attempt {
+                    outcome: Outcome::of_error(&error),
+                    result: Err(error),
+                    request_id: None,
+                    retry_after: None,
+                },
+            };
             let latency = sent.elapsed();
             let verdict = self.class.verdict(done.outcome);
-            let next = if policy.allows(done.outcome, verdict) {
-                spare
-                    .zip(policy.wait(attempt, done.retry_after))
-                    .filter(|(_, wait)| {
-                        deadline.is_none_or(|deadline| {
-                            Instant::now()
-                                .checked_add(*wait)
-                                .is_some_and(|woken| woken < deadline)
-                        })
+            let wait = if policy.allows(done.outcome, verdict) && spare.is_some() {
+                policy.wait(attempt, done.retry_after).filter(|wait| {
+                    deadline.is_none_or(|deadline| {
+                        Instant::now()
+                            .checked_add(*wait)
+                            .is_some_and(|woken| woken < deadline)
                     })
+                })
             } else {
                 None
             };
-            let decision = match &next {
-                Some((_, wait)) => RetryDecision::Retry { wait: *wait },
+            let decision = match wait {
+                Some(wait) => RetryDecision::Retry { wait },
                 None if verdict.retryable => RetryDecision::GaveUp,
                 None => RetryDecision::Done,
             };
@@ -362,7 +378,7 @@ impl Call<'_> {
                     "request failed"
                 );
             }
-            let Some((spare, wait)) = next else {
+            let (Some(wait), Some(next)) = (wait, spare) else {
                 span.record("attempts", attempt);
                 if let Some(status) = status {
                     span.record("status", status.as_u16());
@@ -376,45 +392,53 @@ impl Call<'_> {
             tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retrying");
             // Release the connection before waiting.
             drop(done);
-            tokio::time::sleep(wait).await;
-            request = spare;
+            // The next attempt's request is in `request` while waiting: one slot for a
+            // request across every await keeps the call's future small.
+            request = next;
+            Box::pin(tokio::time::sleep(wait)).await;
             attempt += 1;
         }
     }
+}
 
-    /// Sends the request; for an operation whose answer the generated code never reads, reads
-    /// and drops the body of a successful answer too.
-    async fn attempt(&self, request: reqwest::Request) -> Attempt {
-        let response = match self.client.execute(request).await {
-            Ok(response) => response,
-            Err(error) => {
-                return Attempt {
-                    outcome: Outcome::of_error(&error),
-                    result: Err(error),
-                    request_id: None,
-                    retry_after: None,
-                };
+/// What an answer says, its body still unread; `outcome` of the response it holds.
+fn answered(
+    response: reqwest::Response,
+    body: impl FnOnce(reqwest::Response) -> reqwest::Result<reqwest::Response>,
+) -> Attempt {
+    let status = response.status();
+    let request_id = header(&response, &REQUEST_ID).map(str::to_owned);
+    let retry_after = header(&response, &reqwest::header::RETRY_AFTER)
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let result = body(response);
+    Attempt {
+        outcome: match &result {
+            Ok(_) => Outcome::Answered(status),
+            Err(_) => Outcome::BodyFailed(status),
+        },
+        result,
+        request_id,
+        retry_after,
+    }
+}
+
+/// A successful answer the generated code never reads: its body is read and dropped here, so
+/// the connection goes back to the pool.
+async fn answered_unread(response: reqwest::Response) -> Attempt {
+    let head = answered(response, Ok);
+    match head.result {
+        Ok(response) => {
+            let result = drained(response).await;
+            Attempt {
+                outcome: match &result {
+                    Ok(_) => head.outcome,
+                    Err(_) => Outcome::BodyFailed(head.outcome.status().unwrap_or_default()),
+                },
+                result,
+                ..head
             }
-        };
-        let status = response.status();
-        let request_id = header(&response, &REQUEST_ID).map(str::to_owned);
-        let retry_after = header(&response, &reqwest::header::RETRY_AFTER)
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let (result, outcome) = if status.is_success() && BODYLESS_SUCCESS.contains(&self.operation)
-        {
-            match drained(response).await {
-                Ok(response) => (Ok(response), Outcome::Answered(status)),
-                Err(error) => (Err(error), Outcome::BodyFailed(status)),
-            }
-        } else {
-            (Ok(response), Outcome::Answered(status))
-        };
-        Attempt {
-            result,
-            outcome,
-            request_id,
-            retry_after,
         }
+        Err(_) => head,
     }
 }
 

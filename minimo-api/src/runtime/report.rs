@@ -5,7 +5,9 @@ use super::retry::{Outcome, Verdict};
 use reqwest::{Method, StatusCode};
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// What happened underneath one call, as seen by [`observe`].
@@ -54,13 +56,33 @@ tokio::task_local! {
 /// # let _ = result;
 /// # }
 /// ```
-pub async fn observe<F: Future>(call: F) -> (F::Output, CallReport) {
-    CALL.scope(RefCell::new(CallReport::default()), async move {
-        let output = call.await;
-        let report = CALL.with(|report| report.take());
-        (output, report)
-    })
-    .await
+pub fn observe<F: Future>(call: F) -> Observe<F> {
+    Observe {
+        inner: CALL.scope(RefCell::new(CallReport::default()), call),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`observe`]: the call, with the task-local report it fills. A named
+    /// future rather than an `async` block, so the call is stored once, not twice.
+    pub struct Observe<F: Future> {
+        #[pin]
+        inner: tokio::task::futures::TaskLocalFuture<RefCell<CallReport>, F>,
+    }
+}
+
+impl<F: Future> Future for Observe<F> {
+    type Output = (F::Output, CallReport);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut inner = self.project().inner;
+        let output = std::task::ready!(inner.as_mut().poll(cx));
+        let report = inner
+            .take_value()
+            .map(RefCell::into_inner)
+            .unwrap_or_default();
+        Poll::Ready((output, report))
+    }
 }
 
 /// Updates the report of the call running on this task, if [`observe`] watches it.
