@@ -429,6 +429,25 @@ field_setters!(ContactPatch);
 
 /// A contact as the API returns it. Emails, phones, custom field values and unknown fields
 /// are held in masked types: Debug output shows no personal data.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+/// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+/// use minimo_ext::ContactInput;
+///
+/// minimo
+///     .upsert(ContactInput::with_email("jane@example.com").custom_field("seats", 3))
+///     .await?;
+/// let jane = minimo.get_by_email("jane@example.com").await?.expect("just stored");
+/// assert_eq!(jane.email(), Some("jane@example.com"));
+/// // Custom fields are read by key in any case, decoded to the type asked for.
+/// assert_eq!(jane.custom_field::<u32>("Seats").transpose()?, Some(3));
+/// // Debug output masks personal data.
+/// assert!(!format!("{jane:?}").contains("jane@example.com"));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Contact {

@@ -14,6 +14,40 @@
 //!
 //! `Option<T>` maps as `T`. The key is the serialized field name, uppercased; the label is the
 //! field's doc comment title (`#[schemars(title = "...")]`) or the key in words.
+//!
+//! ```
+//! use minimo_ext::FieldType;
+//! use minimo_ext::typed::field_specs;
+//! use schemars::JsonSchema;
+//!
+//! #[derive(JsonSchema)]
+//! #[allow(dead_code)]
+//! enum Plan { Free, Pro }
+//!
+//! #[derive(JsonSchema)]
+//! #[allow(dead_code)]
+//! struct Billing {
+//!     #[schemars(title = "Seats paid for")]
+//!     seats: Option<u32>,
+//!     plan: Plan,
+//!     renews_on: String,
+//! }
+//!
+//! let specs = field_specs::<Billing>()?;
+//! let summary: Vec<_> = specs.iter().map(|s| (s.key.as_str(), &s.field_type)).collect();
+//! assert_eq!(summary, [
+//!     ("SEATS", &FieldType::Number),
+//!     ("PLAN", &FieldType::Select),
+//!     ("RENEWS_ON", &FieldType::Text),
+//! ]);
+//! assert_eq!(specs[0].label, "Seats paid for");
+//! assert_eq!(specs[2].label, "Renews on"); // without a title: the key in words
+//! assert_eq!(specs[1].options, ["Free", "Pro"]);
+//! # Ok::<(), minimo_ext::Error>(())
+//! ```
+//!
+//! Against an account, [`Minimo::ensure_custom_fields`](crate::Minimo::ensure_custom_fields)
+//! creates what is missing and reports what differs ([`EnsureReport`]).
 
 use crate::custom_fields::{CustomField, FieldType, NewCustomField};
 use crate::error::Error;

@@ -84,6 +84,30 @@ impl fmt::Display for ErrorKind {
 
 /// A machine-readable error code from the server's error envelope. The set is open: codes
 /// this version does not know decode as [`ErrorCode::Other`].
+///
+/// Codes say more than kinds where the API documents several causes for one status:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+/// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+/// use minimo_ext::{ContactInput, ContactPatch, ErrorCode, ErrorKind};
+///
+/// let jane = minimo.upsert(ContactInput::with_email("jane@example.com")).await?;
+/// minimo.upsert(ContactInput::with_email("john@example.com")).await?;
+/// // Giving Jane John's email: the server refuses, with a code naming the cause.
+/// let error = minimo
+///     .update(jane, ContactPatch::new().email("john@example.com"))
+///     .await
+///     .unwrap_err();
+/// match error.code() {
+///     Some(ErrorCode::DuplicateResource) => assert_eq!(error.kind(), ErrorKind::Conflict),
+///     Some(ErrorCode::Other(code)) => panic!("a code this version does not know: {code}"),
+///     other => panic!("unexpected {other:?}: {error}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {

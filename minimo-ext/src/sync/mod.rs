@@ -309,6 +309,36 @@ impl SyncHandle {
 type ProgressFn<'a> = Box<dyn FnMut(&SyncProgress) + Send + 'a>;
 
 /// Configures a sync; from [`Minimo::sync`].
+///
+/// A sync over a stream, with a progress line, and a handle that changes its rate while it
+/// runs (or cancels it):
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+/// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+/// use futures_util::stream;
+/// use minimo_ext::{ContactInput, SyncInput};
+/// use std::time::Duration;
+///
+/// let users = stream::iter((0..20).map(|n| {
+///     SyncInput::upsert(ContactInput::with_email(format!("user{n}@example.com")))
+/// }));
+/// let builder = minimo
+///     .sync()
+///     .rate_limit(100.0)
+///     .concurrency(4)
+///     .deadline(Duration::from_secs(60))
+///     .expected_total(20)
+///     .on_progress(|p| eprint!("\r{}/20 done, {} failed, {:.0}/s", p.done, p.failed, p.rate));
+/// let handle = builder.handle();
+/// handle.set_rate_limit(Some(200.0)); // raised while it runs, e.g. from an admin endpoint
+/// let report = builder.run(users, |_| {}).await;
+/// assert!(report.is_complete());
+/// assert_eq!(report.succeeded, 20);
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct SyncBuilder<'a> {
     client: &'a Minimo,
@@ -322,7 +352,39 @@ pub struct SyncBuilder<'a> {
 }
 
 impl Minimo {
-    /// A bulk sync with this client (see [`crate::sync`]).
+    /// A bulk sync with this client (see [`crate::sync`]): configure it, then
+    /// [`run`](SyncBuilder::run) it over a stream or [`run_iter`](SyncBuilder::run_iter) over
+    /// an iterator.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// use minimo_ext::{ContactInput, SyncInput, SyncOp, SyncResult};
+    ///
+    /// let old = minimo.upsert(ContactInput::with_email("old@example.com")).await?;
+    /// // A tag of yours (a row number, a user id) comes back with each input's outcome.
+    /// let inputs = vec![
+    ///     SyncInput::tagged(SyncOp::Upsert(ContactInput::with_email("new@example.com")), 1),
+    ///     SyncInput::tagged(SyncOp::Delete(old), 2),
+    ///     SyncInput::tagged(SyncOp::DeleteByEmail("never-stored@example.com".into()), 3),
+    /// ];
+    /// let mut ids = Vec::new();
+    /// let report = minimo
+    ///     .sync()
+    ///     .run_iter(inputs, |outcome| {
+    ///         if let SyncResult::Succeeded { id } = outcome.result {
+    ///             ids.push((outcome.input.tag, id));
+    ///         }
+    ///     })
+    ///     .await;
+    /// assert_eq!(report.succeeded, 3);
+    /// ids.sort_by_key(|(tag, _)| *tag);
+    /// // The upsert names its contact; a contact already gone counts as deleted, without id.
+    /// assert!(matches!(ids[..], [(1, Some(_)), (2, Some(_)), (3, None)]));
+    /// # Ok(()) }
+    /// ```
     pub fn sync(&self) -> SyncBuilder<'_> {
         SyncBuilder {
             client: self,
