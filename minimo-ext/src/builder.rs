@@ -76,6 +76,34 @@ impl Default for MinimoBuilder {
     }
 }
 
+impl Minimo {
+    /// A builder; only the API key is required.
+    ///
+    /// ```
+    /// # fn demo() -> Result<(), minimo_ext::Error> {
+    /// use std::time::Duration;
+    /// let client = minimo_ext::Minimo::builder()
+    ///     .api_key("mn-abc123-xyz789")
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn builder() -> MinimoBuilder {
+        MinimoBuilder::default()
+    }
+
+    /// A client configured from `MINIMO_API_KEY` and (optional) `MINIMO_API_URL`; see
+    /// [`MinimoBuilder::from_env`].
+    ///
+    /// ```no_run
+    /// let minimo = minimo_ext::Minimo::from_env()?;
+    /// # Ok::<(), minimo_ext::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Minimo> {
+        MinimoBuilder::from_env()?.build()
+    }
+}
+
 impl MinimoBuilder {
     /// The API key, `mn-{clientId}-{secret}` (checked by [`build`](Self::build)).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {

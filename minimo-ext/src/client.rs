@@ -1,8 +1,6 @@
 //! The [`Minimo`] client: the contact operations and the one path every call takes.
 
-use crate::builder::MinimoBuilder;
 use crate::contact::{Contact, ContactId, ContactInput, ContactPatch};
-use crate::custom_fields::CustomFields;
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::validate;
 use futures_util::FutureExt;
@@ -53,32 +51,6 @@ impl Minimo {
         Minimo {
             inner: Arc::new(inner),
         }
-    }
-
-    /// A builder; only the API key is required.
-    ///
-    /// ```
-    /// # fn demo() -> Result<(), minimo_ext::Error> {
-    /// use std::time::Duration;
-    /// let client = minimo_ext::Minimo::builder()
-    ///     .api_key("mn-abc123-xyz789")
-    ///     .timeout(Duration::from_secs(10))
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn builder() -> MinimoBuilder {
-        MinimoBuilder::default()
-    }
-
-    /// A client configured from `MINIMO_API_KEY` and (optional) `MINIMO_API_URL`; see
-    /// [`MinimoBuilder::from_env`].
-    ///
-    /// ```no_run
-    /// let minimo = minimo_ext::Minimo::from_env()?;
-    /// # Ok::<(), minimo_ext::Error>(())
-    /// ```
-    pub fn from_env() -> Result<Minimo> {
-        MinimoBuilder::from_env()?.build()
     }
 
     /// The base URL requests go to.
@@ -349,22 +321,6 @@ impl Minimo {
         self.call(self.api().delete_contact().id(id.get()).send())
             .await
             .map(|_| ())
-    }
-
-    /// Custom field definitions: list, create, and [`ensure`](CustomFields::ensure) a struct's.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
-    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
-    /// use minimo_ext::{FieldType, NewCustomField};
-    /// minimo.custom_fields().create(NewCustomField::new("plan", "Plan", FieldType::Text)).await?;
-    /// assert_eq!(minimo.custom_fields().list().await?[0].key, "PLAN");
-    /// # Ok(()) }
-    /// ```
-    pub fn custom_fields(&self) -> CustomFields<'_> {
-        CustomFields { client: self }
     }
 }
 

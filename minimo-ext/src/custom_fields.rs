@@ -3,10 +3,8 @@
 
 use crate::client::Minimo;
 use crate::error::{Error, ErrorKind, Result};
-use crate::typed::{self, EnsureReport};
 use crate::validate;
 use minimo_api::types::{self, CustomFieldType};
-use schemars::JsonSchema;
 use std::fmt;
 
 /// The type of a custom field's value. Open: a type this version does not know is kept as
@@ -323,51 +321,20 @@ impl CustomFields<'_> {
 }
 
 impl Minimo {
-    /// Makes the account's custom fields match struct `T` (see [`crate::typed`] for the type
-    /// mapping): lists what exists, creates what is missing, and reports keys whose existing
-    /// type differs, or whose `select` options differ (those are left alone). Running it again
-    /// changes nothing; two services running it at once both succeed.
+    /// Custom field definitions: list, create, and and [`ensure`](Minimo::ensure_custom_fields) a struct's.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
     /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
-    /// #[derive(serde::Serialize, schemars::JsonSchema)]
-    /// struct Profile {
-    ///     plan_tier: String,
-    ///     seats: Option<u32>,
-    /// }
-    /// let report = minimo.ensure_custom_fields::<Profile>().await?;
-    /// assert_eq!(report.created, ["PLAN_TIER", "SEATS"]);
-    /// assert!(minimo.ensure_custom_fields::<Profile>().await?.created.is_empty());
+    /// use minimo_ext::{FieldType, NewCustomField};
+    /// minimo.custom_fields().create(NewCustomField::new("plan", "Plan", FieldType::Text)).await?;
+    /// assert_eq!(minimo.custom_fields().list().await?[0].key, "PLAN");
     /// # Ok(()) }
     /// ```
-    pub async fn ensure_custom_fields<T: JsonSchema>(&self) -> Result<EnsureReport> {
-        let wanted = typed::field_specs::<T>()?;
-        let fields = self.custom_fields();
-        let mut existing: Vec<CustomField> = fields.list().await?;
-        let mut report = EnsureReport::default();
-        for spec in wanted {
-            if report.record_existing(&spec, &existing) {
-                continue;
-            }
-            match fields.create(spec.to_new()).await {
-                Ok(created) => {
-                    report.created.push(spec.key);
-                    existing.push(created);
-                }
-                // Created meanwhile by another instance: look again.
-                Err(error) if error.kind() == ErrorKind::Conflict => {
-                    existing = fields.list().await?;
-                    if !report.record_existing(&spec, &existing) {
-                        return Err(error);
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(report)
+    pub fn custom_fields(&self) -> CustomFields<'_> {
+        CustomFields { client: self }
     }
 }
 

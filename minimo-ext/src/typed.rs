@@ -49,8 +49,9 @@
 //! Against an account, [`Minimo::ensure_custom_fields`](crate::Minimo::ensure_custom_fields)
 //! creates what is missing and reports what differs ([`EnsureReport`]).
 
+use crate::client::Minimo;
 use crate::custom_fields::{CustomField, FieldType, NewCustomField};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Result};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
@@ -249,6 +250,55 @@ pub struct TypeMismatch {
     pub expected: FieldType,
     /// The type the account has.
     pub actual: FieldType,
+}
+
+impl Minimo {
+    /// Makes the account's custom fields match struct `T` (see [`crate::typed`] for the type
+    /// mapping): lists what exists, creates what is missing, and reports keys whose existing
+    /// type differs, or whose `select` options differ (those are left alone). Running it again
+    /// changes nothing; two services running it at once both succeed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Profile {
+    ///     plan_tier: String,
+    ///     seats: Option<u32>,
+    /// }
+    /// let report = minimo.ensure_custom_fields::<Profile>().await?;
+    /// assert_eq!(report.created, ["PLAN_TIER", "SEATS"]);
+    /// assert!(minimo.ensure_custom_fields::<Profile>().await?.created.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure_custom_fields<T: JsonSchema>(&self) -> Result<EnsureReport> {
+        let wanted = field_specs::<T>()?;
+        let fields = self.custom_fields();
+        let mut existing: Vec<CustomField> = fields.list().await?;
+        let mut report = EnsureReport::default();
+        for spec in wanted {
+            if report.record_existing(&spec, &existing) {
+                continue;
+            }
+            match fields.create(spec.to_new()).await {
+                Ok(created) => {
+                    report.created.push(spec.key);
+                    existing.push(created);
+                }
+                // Created meanwhile by another instance: look again.
+                Err(error) if error.kind() == ErrorKind::Conflict => {
+                    existing = fields.list().await?;
+                    if !report.record_existing(&spec, &existing) {
+                        return Err(error);
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(report)
+    }
 }
 
 #[cfg(test)]
