@@ -17,6 +17,139 @@ pub const VERSION: &str = "27.1.0";
 /// module here when it joins that set.
 pub const DEFAULT_TARGETS: &[&str] = &["minimo-api/src/runtime/", "minimo-ext/src/validate.rs"];
 
+/// Files mutated together and the test packages that judge their mutants.
+///
+/// A mutant is built and tested once per mutant, so the packages are chosen per file: every
+/// package whose tests reach the code, and none that cannot (the end-to-end suites take half
+/// a minute per mutant). A file in no group is judged by the configuration's `test_package`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// Its name; the report of its run is `target/mutants/<name>/mutants.out`.
+    pub name: &'static str,
+    /// Workspace-relative files.
+    pub files: &'static [&'static str],
+    /// The packages whose tests run against each mutant.
+    pub tests: &'static [&'static str],
+}
+
+/// The groups, each with why its packages suffice.
+pub const GROUPS: &[Group] = &[
+    // Pure functions of their input (percent-encoding, masking, the retry rules), pinned by
+    // minimo-api's own unit and property tests.
+    Group {
+        name: "runtime-rules",
+        files: &[
+            "minimo-api/src/runtime/encode.rs",
+            "minimo-api/src/runtime/mask.rs",
+            "minimo-api/src/runtime/retry.rs",
+        ],
+        tests: &["minimo-api"],
+    },
+    // The call path (hooks, retry loop, deadline, report, URLs, configuration): exercised
+    // over HTTP by minimo-ext's tests and the end-to-end suites.
+    Group {
+        name: "runtime-calls",
+        files: &[
+            "minimo-api/src/runtime/call.rs",
+            "minimo-api/src/runtime/http.rs",
+            "minimo-api/src/runtime/mod.rs",
+            "minimo-api/src/runtime/report.rs",
+        ],
+        tests: &["minimo-api", "minimo-ext", "minimo-tests"],
+    },
+    // Checks before any request: minimo-ext's unit and property tests.
+    Group {
+        name: "validate",
+        files: &["minimo-ext/src/validate.rs"],
+        tests: &["minimo-ext"],
+    },
+    // The bulk sync: its unit tests and the end-to-end sync suite against the fake.
+    Group {
+        name: "sync",
+        files: &[
+            "minimo-ext/src/sync/mod.rs",
+            "minimo-ext/src/sync/order.rs",
+            "minimo-ext/src/sync/pace.rs",
+        ],
+        tests: &["minimo-ext", "minimo-tests"],
+    },
+];
+
+/// One cargo-mutants run: files and the test packages for all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// The group's name, or `other` for files in no group.
+    pub name: String,
+    /// Workspace-relative files, `/` separated.
+    pub files: Vec<String>,
+    /// Test packages.
+    pub tests: Vec<String>,
+}
+
+/// The runs that mutate `targets` (files or directories, workspace-relative): each file goes
+/// to its group's run, files of no group to one run judged by `fallback` packages. A target
+/// must exist, so a typo fails here instead of mutating nothing.
+pub fn plan(root: &Path, targets: &[&str], fallback: &[String]) -> Result<Vec<Run>, String> {
+    let mut files = Vec::new();
+    for target in targets {
+        let relative = target.trim_start_matches("./").replace('\\', "/");
+        let path = root.join(&relative);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            rust_files(&path, &mut found)
+                .map_err(|e| format!("cannot list {}: {e}", path.display()))?;
+            found.sort();
+            let base = relative.trim_end_matches('/');
+            files.extend(found.into_iter().map(|f| format!("{base}/{f}")));
+        } else if path.is_file() {
+            files.push(relative);
+        } else {
+            return Err(format!(
+                "`{target}` is no file or directory of the workspace (paths are relative to {})",
+                root.display()
+            ));
+        }
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    for file in files {
+        let (name, tests) = match GROUPS.iter().find(|g| g.files.contains(&file.as_str())) {
+            Some(group) => (
+                group.name.to_owned(),
+                group.tests.iter().map(|t| (*t).to_owned()).collect(),
+            ),
+            None => ("other".to_owned(), fallback.to_vec()),
+        };
+        match runs.iter_mut().find(|run| run.name == name) {
+            Some(run) if !run.files.contains(&file) => run.files.push(file),
+            Some(_) => {}
+            None => runs.push(Run {
+                name,
+                files: vec![file],
+                tests,
+            }),
+        }
+    }
+    Ok(runs)
+}
+
+/// The `.rs` files under `dir`, relative to it, `/` separated.
+fn rust_files(dir: &Path, found: &mut Vec<String>) -> std::io::Result<()> {
+    fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, &format!("{prefix}{name}/"), found)?;
+            } else if name.ends_with(".rs") {
+                found.push(format!("{prefix}{name}"));
+            }
+        }
+        Ok(())
+    }
+    walk(dir, "", found)
+}
+
 /// The directory cargo-mutants is installed into: `tools/cargo-mutants-<VERSION>` under the
 /// target directory, so a change of [`VERSION`] installs afresh beside the old one.
 pub fn install_dir(target_dir: &Path) -> PathBuf {
@@ -39,30 +172,6 @@ pub fn target_dir(root: &Path) -> PathBuf {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
     }
-}
-
-/// The `--file` globs for cargo-mutants, one per target (workspace-relative paths, `/`
-/// separated). A target must exist, so a typo fails here instead of mutating nothing. A
-/// directory becomes `dir/**`: cargo-mutants matches a glob holding a `/` against the whole
-/// path, so the bare directory would match no file.
-pub fn file_globs(root: &Path, targets: &[&str]) -> Result<Vec<String>, String> {
-    targets
-        .iter()
-        .map(|target| {
-            let relative = target.trim_start_matches("./").replace('\\', "/");
-            let path = root.join(&relative);
-            if path.is_dir() {
-                Ok(format!("{}/**", relative.trim_end_matches('/')))
-            } else if path.is_file() {
-                Ok(relative)
-            } else {
-                Err(format!(
-                    "`{target}` is no file or directory of the workspace (paths are relative to {})",
-                    root.display()
-                ))
-            }
-        })
-        .collect()
 }
 
 /// Workspace-relative path of the cargo-mutants configuration.
@@ -117,21 +226,46 @@ mod tests {
         crate::workspace_root().unwrap_or_default()
     }
 
-    #[test]
-    fn the_default_targets_exist() {
-        let globs = file_globs(&root(), DEFAULT_TARGETS);
-        assert_eq!(
-            globs,
-            Ok(vec![
-                "minimo-api/src/runtime/**".to_owned(),
-                "minimo-ext/src/validate.rs".to_owned()
-            ])
-        );
+    fn fallback() -> Vec<String> {
+        vec!["minimo-api".to_owned()]
     }
 
     #[test]
-    fn a_missing_target_is_an_error_naming_it() {
-        let error = file_globs(&root(), &["minimo-api/src/runtime/retyr.rs"]).err();
+    fn the_default_targets_split_into_their_groups() {
+        let runs = plan(&root(), DEFAULT_TARGETS, &fallback()).unwrap_or_default();
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["runtime-calls", "runtime-rules", "validate"]);
+        let files: usize = runs.iter().map(|r| r.files.len()).sum();
+        assert_eq!(files, 8, "{runs:?}");
+    }
+
+    #[test]
+    fn every_file_under_a_grouped_directory_has_a_group() {
+        // A new module of the runtime or the sync must be given its test packages.
+        for dir in ["minimo-api/src/runtime/", "minimo-ext/src/sync/"] {
+            let runs = plan(&root(), &[dir], &fallback()).unwrap_or_default();
+            assert!(!runs.is_empty(), "{dir}");
+            assert!(runs.iter().all(|r| r.name != "other"), "{runs:?}");
+        }
+        for group in GROUPS {
+            for file in group.files {
+                assert!(root().join(file).is_file(), "{file} of {}", group.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_in_no_group_is_judged_by_the_fallback_and_a_typo_fails() {
+        let runs = plan(&root(), &["minimo-ext/src/key.rs"], &fallback());
+        assert_eq!(
+            runs,
+            Ok(vec![Run {
+                name: "other".to_owned(),
+                files: vec!["minimo-ext/src/key.rs".to_owned()],
+                tests: fallback(),
+            }])
+        );
+        let error = plan(&root(), &["minimo-api/src/runtime/retyr.rs"], &fallback()).err();
         assert!(
             error.as_deref().is_some_and(|e| e.contains("retyr.rs")),
             "{error:?}"
