@@ -1,6 +1,7 @@
 //! Percent-encoding of path parameters, as `encodeURIComponent` does it.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::fmt::Write as _;
 
 /// Every byte but the unreserved characters of RFC 3986 (`A-Z a-z 0-9 - . _ ~`).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -34,24 +35,57 @@ pub struct EncodedSegment<'a, T: ?Sized>(&'a T);
 
 impl<T: std::fmt::Display + ?Sized> std::fmt::Display for EncodedSegment<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::io::Write;
-        // Written to the stack first: the segments `.` and `..` need the whole value.
-        let mut buffer = [0u8; 512];
-        let mut cursor = std::io::Cursor::new(&mut buffer[..]);
-        let fits = write!(cursor, "{}", self.0).is_ok();
-        let length = usize::try_from(cursor.position()).unwrap_or(0);
-        let owned;
-        let text = match buffer.get(..length).map(std::str::from_utf8) {
-            Some(Ok(text)) if fits => text,
-            _ => {
-                owned = self.0.to_string();
-                owned.as_str()
-            }
+        let mut encoder = Encoder {
+            out: f,
+            dots: 0,
+            undotted: false,
         };
-        match text {
-            "." => f.write_str("%2E"),
-            ".." => f.write_str("%2E%2E"),
-            segment => utf8_percent_encode(segment, COMPONENT).fmt(f),
+        write!(encoder, "{}", self.0)?;
+        encoder.finish()
+    }
+}
+
+/// Percent-encodes what the value writes, as it writes it, with no copy of the value.
+/// Leading dots are held back until it is known whether the segment is exactly `.` or `..`.
+struct Encoder<'a, 'b> {
+    out: &'a mut std::fmt::Formatter<'b>,
+    /// Dots written before anything else.
+    dots: usize,
+    /// Whether anything but a dot was written.
+    undotted: bool,
+}
+
+impl std::fmt::Write for Encoder<'_, '_> {
+    fn write_str(&mut self, chunk: &str) -> std::fmt::Result {
+        let mut rest = chunk;
+        if !self.undotted {
+            let undotted = rest.trim_start_matches('.');
+            self.dots += rest.len() - undotted.len();
+            if undotted.is_empty() {
+                return Ok(());
+            }
+            self.undotted = true;
+            rest = undotted;
+            // Dots are unreserved: written as they are.
+            for _ in 0..self.dots {
+                self.out.write_char('.')?;
+            }
+        }
+        // Percent-encoding works byte by byte: chunk by chunk is the same as all at once.
+        std::fmt::Display::fmt(&utf8_percent_encode(rest, COMPONENT), self.out)
+    }
+}
+
+impl Encoder<'_, '_> {
+    /// Writes the held-back dots of a value made only of dots.
+    fn finish(self) -> std::fmt::Result {
+        if self.undotted {
+            return Ok(());
+        }
+        match self.dots {
+            1 => self.out.write_str("%2E"),
+            2 => self.out.write_str("%2E%2E"),
+            dots => (0..dots).try_for_each(|_| self.out.write_char('.')),
         }
     }
 }
@@ -75,5 +109,27 @@ mod tests {
         let long = format!("{}@example.com", "a+".repeat(400));
         assert_eq!(encoded(&long), long.replace('+', "%2B").replace('@', "%40"));
         assert_eq!(encode_path(&-7i64).to_string(), "-7");
+        assert_eq!(encoded(".a"), ".a");
+        assert_eq!(encoded("..a.."), "..a..");
+        assert_eq!(encoded("a."), "a.");
+    }
+
+    /// A value written in several pieces, the way a `Display` impl may write it.
+    struct Pieces(&'static [&'static str]);
+
+    impl std::fmt::Display for Pieces {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.iter().try_for_each(|piece| f.write_str(piece))
+        }
+    }
+
+    #[test]
+    fn a_value_written_in_pieces_encodes_as_a_whole() {
+        let encoded = |pieces| encode_path(&Pieces(pieces)).to_string();
+        assert_eq!(encoded(&[".", "."]), "%2E%2E");
+        assert_eq!(encoded(&[".", "", "."]), "%2E%2E");
+        assert_eq!(encoded(&[".", ".", "."]), "...");
+        assert_eq!(encoded(&[".", "a+", "b"]), ".a%2Bb");
+        assert_eq!(encoded(&["jane", "@", "example.com"]), "jane%40example.com");
     }
 }

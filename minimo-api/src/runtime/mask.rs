@@ -205,6 +205,56 @@ mod tests {
     }
 
     #[test]
+    fn phones_of_eight_characters_are_the_shortest_partly_shown() {
+        assert_eq!(mask_phone("+3912345"), "+39***45");
+        assert_eq!(mask_phone("+391234"), "***");
+    }
+
+    #[test]
+    fn punctuation_around_an_email_stays_outside_its_mask() {
+        for (text, masked) in [
+            ("write to jane@example.com!", "write to j***@example.com!"),
+            ("jane@example.com.", "j***@example.com."),
+            ("jane@example.com:", "j***@example.com:"),
+            ("*jane@example.com*", "*j***@example.com*"),
+        ] {
+            assert_eq!(mask_text(text), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn characters_an_address_may_hold_at_its_ends_stay_inside_its_mask() {
+        // `@`, `.`, `+`, `-`, `_` belong to the address: masked with it, not left in view.
+        for (text, masked) in [
+            ("jane@", "j***@"),
+            (".jane@example.com", ".***@example.com"),
+            ("+jane@example.com", "+***@example.com"),
+            ("-jane@example.com", "-***@example.com"),
+            ("_jane@example.com", "_***@example.com"),
+            ("jane@example.com_", "j***@example.com_"),
+        ] {
+            assert_eq!(mask_text(text), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn json_values_are_masked_in_every_string_and_keys_are_kept() {
+        let value = serde_json::json!({
+            "email": "jane@example.com",
+            "list": ["call 3391234567", 7, null],
+            "nested": {"jane@example.com": true},
+        });
+        assert_eq!(
+            mask_value(value),
+            serde_json::json!({
+                "email": "j***@example.com",
+                "list": ["call 33******67", 7, null],
+                "nested": {"jane@example.com": true},
+            })
+        );
+    }
+
+    #[test]
     fn paths_mask_encoded_emails() {
         assert_eq!(
             mask_path("/public/v1/contacts/by-email/jane%2Btag%40example.com"),
