@@ -55,7 +55,7 @@ pub(crate) async fn run(args: FakeArgs, ctx: &Ctx) -> Result<Exit, Failure> {
     let requests = server.stats().requests();
     server.shutdown().await;
     if !ctx.out.json {
-        eprintln!("minimo fake: stopped after {requests} requests");
+        crate::logging::eprint_line(&format!("minimo fake: stopped after {requests} requests"));
     }
     Ok(Exit::Ok)
 }

@@ -1,6 +1,7 @@
 //! Human and JSON output: aligned tables, colour only where it belongs, errors on stderr.
 
 use crate::exit::Failure;
+use crate::logging::eprint_line;
 use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 
@@ -39,9 +40,11 @@ impl Output {
         }
     }
 
-    /// Prints one JSON document on its own line.
+    /// Prints one JSON document on its own line. Write errors are ignored (as for all
+    /// output): a reader that went away (`| head`) must not abort a sync half-way.
     pub fn json(&self, value: &Value) {
-        println!("{value}");
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{value}");
     }
 
     /// Prints human text as is.
@@ -58,12 +61,14 @@ impl Output {
         paint(self.colour_out, "1", text)
     }
 
-    /// A warning on stderr (yellow on a terminal).
+    /// A warning on stderr (`warning: ...`, yellow on a terminal; with `--json`,
+    /// `{"warning": "..."}`).
     pub fn warn(&self, message: &str) {
         if self.json {
-            eprintln!("{}", json!({"warning": message}));
+            let message = message.strip_prefix("warning: ").unwrap_or(message);
+            eprint_line(&json!({"warning": message}).to_string());
         } else {
-            eprintln!("{}", paint(self.colour_err, "33", message));
+            eprint_line(&paint(self.colour_err, "33", message));
         }
     }
 
@@ -71,20 +76,20 @@ impl Output {
     /// document `{"error": {"exit", "kind", "message"}}`.
     pub fn failure(&self, failure: &Failure) {
         if self.json {
-            eprintln!(
-                "{}",
-                json!({"error": {
+            eprint_line(
+                &json!({"error": {
                     "exit": failure.exit.code(),
                     "kind": failure.exit.name(),
                     "message": failure.message,
                 }})
+                .to_string(),
             );
         } else {
-            eprintln!(
+            eprint_line(&format!(
                 "{} {}",
                 paint(self.colour_err, "1;31", "error:"),
                 failure.message
-            );
+            ));
         }
     }
 }
