@@ -628,7 +628,7 @@ impl Summary {
         }
         if self.rows_written > 0 {
             text.push_str(&format!(
-                "{} failed or not-attempted rows written to {}; sync them again with: minimo sync {}\n",
+                "{} failed or not-attempted rows are in {}; to sync them again:\n  minimo sync {}\n",
                 self.rows_written,
                 self.rows_path.display(),
                 self.rows_path.display()

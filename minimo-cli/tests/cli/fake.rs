@@ -3,22 +3,42 @@
 use crate::common::{Run, minimo, run, settings};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+use std::sync::mpsc;
+use std::time::Duration;
 
-#[cfg(unix)]
+/// The server process, killed if the test fails before stopping it.
+struct Running(Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[test]
 fn fake_prints_export_lines_serves_commands_and_stops_on_ctrl_c() {
-    let mut child = minimo(&["fake", "--port", "0"]).spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut running = Running(Some(minimo(&["fake", "--port", "0"]).spawn().unwrap()));
+    let stdout = BufReader::new(running.0.as_mut().unwrap().stdout.take().unwrap());
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut printed = String::new();
     while !printed.contains("export MINIMO_API_KEY=") {
-        let mut line = String::new();
-        assert_ne!(
-            stdout.read_line(&mut line).unwrap(),
-            0,
-            "the fake ended early: {printed}"
-        );
+        let line = lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("no banner from the fake ({e}): {printed}"));
         printed.push_str(&line);
+        printed.push('\n');
     }
     settings().bind(|| insta::assert_snapshot!("fake_banner", printed));
     let var = |name: &str| {
@@ -49,11 +69,9 @@ fn fake_prints_export_lines_serves_commands_and_stops_on_ctrl_c() {
         "the System fields are seeded"
     );
 
+    let child = running.0.take().unwrap();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stopped = Run::from_output(output);
+    let stopped = Run::from_output(child.wait_with_output().unwrap());
     assert_eq!(stopped.code, 0, "{stopped:?}");
     assert_eq!(stopped.stderr, "minimo fake: stopped after 2 requests\n");
     // Stopped means stopped: the port no longer answers.

@@ -8,7 +8,7 @@ use nix::pty::{Winsize, openpty};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const ROWS: u16 = 30;
 const COLS: u16 = 120;
@@ -61,10 +61,16 @@ fn in_terminal(mut cmd: Command) -> Screen {
         screens: Vec::new(),
         code: -1,
     };
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(20)) {
+    // The channel closes when the child has exited; a child that hangs is killed (and the
+    // test fails on its exit status) rather than hanging the suite.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Ok(chunk) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         parser.process(&chunk);
         screen.bytes.extend_from_slice(&chunk);
         screen.screens.push(parser.screen().contents());
+    }
+    if child.try_wait().ok().flatten().is_none() && Instant::now() >= deadline {
+        let _ = child.kill();
     }
     screen.code = child.wait().expect("minimo ends").code().unwrap_or(-1);
     screen
