@@ -278,6 +278,7 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
     let mut failed = Vec::new();
     for group in &runs {
         let output = format!("target/mutants/{}", group.name);
+        std::fs::create_dir_all(root.join(&output)).map_err(|e| format!("{output}: {e}"))?;
         let mut args = vec!["mutants".to_owned(), "--output".to_owned(), output.clone()];
         for file in &group.files {
             args.extend(["--file".to_owned(), file.clone()]);
