@@ -286,6 +286,9 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
         for package in &group.tests {
             args.extend(["--test-package".to_owned(), package.clone()]);
         }
+        if let Some(seconds) = group.timeout {
+            args.extend(["--timeout".to_owned(), seconds.to_string()]);
+        }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let label = format!("mutants: {}", group.name);
         let status = run(root, &label, &tool.to_string_lossy(), &args, &[])?;

@@ -30,6 +30,10 @@ pub struct Group {
     pub files: &'static [&'static str],
     /// The packages whose tests run against each mutant.
     pub tests: &'static [&'static str],
+    /// Seconds after which a mutant's tests count as hung (caught). The configuration's
+    /// floor suits the end-to-end suites; a group whose tests take a second sets less, so a
+    /// mutant that loops costs seconds, not minutes.
+    pub timeout: Option<u32>,
 }
 
 /// The groups, each with why its packages suffice.
@@ -44,6 +48,7 @@ pub const GROUPS: &[Group] = &[
             "minimo-api/src/runtime/retry.rs",
         ],
         tests: &["minimo-api"],
+        timeout: Some(20),
     },
     // The call path (hooks, retry loop, deadline, report, URLs, configuration): exercised
     // over HTTP by minimo-ext's tests and the end-to-end suites.
@@ -56,12 +61,14 @@ pub const GROUPS: &[Group] = &[
             "minimo-api/src/runtime/report.rs",
         ],
         tests: &["minimo-api", "minimo-ext", "minimo-tests"],
+        timeout: None,
     },
     // Checks before any request: minimo-ext's unit and property tests.
     Group {
         name: "validate",
         files: &["minimo-ext/src/validate.rs"],
         tests: &["minimo-ext"],
+        timeout: Some(30),
     },
     // The bulk sync: its unit tests and the end-to-end sync suite against the fake.
     Group {
@@ -72,6 +79,7 @@ pub const GROUPS: &[Group] = &[
             "minimo-ext/src/sync/pace.rs",
         ],
         tests: &["minimo-ext", "minimo-tests"],
+        timeout: None,
     },
 ];
 
@@ -84,6 +92,8 @@ pub struct Run {
     pub files: Vec<String>,
     /// Test packages.
     pub tests: Vec<String>,
+    /// The group's timeout, if it sets one.
+    pub timeout: Option<u32>,
 }
 
 /// The runs that mutate `targets` (files or directories, workspace-relative): each file goes
@@ -112,12 +122,14 @@ pub fn plan(root: &Path, targets: &[&str], fallback: &[String]) -> Result<Vec<Ru
     }
     let mut runs: Vec<Run> = Vec::new();
     for file in files {
-        let (name, tests) = match GROUPS.iter().find(|g| g.files.contains(&file.as_str())) {
+        let (name, tests, timeout) = match GROUPS.iter().find(|g| g.files.contains(&file.as_str()))
+        {
             Some(group) => (
                 group.name.to_owned(),
                 group.tests.iter().map(|t| (*t).to_owned()).collect(),
+                group.timeout,
             ),
-            None => ("other".to_owned(), fallback.to_vec()),
+            None => ("other".to_owned(), fallback.to_vec(), None),
         };
         match runs.iter_mut().find(|run| run.name == name) {
             Some(run) if !run.files.contains(&file) => run.files.push(file),
@@ -126,6 +138,7 @@ pub fn plan(root: &Path, targets: &[&str], fallback: &[String]) -> Result<Vec<Ru
                 name,
                 files: vec![file],
                 tests,
+                timeout,
             }),
         }
     }
@@ -263,6 +276,7 @@ mod tests {
                 name: "other".to_owned(),
                 files: vec!["minimo-ext/src/key.rs".to_owned()],
                 tests: fallback(),
+                timeout: None,
             }])
         );
         let error = plan(&root(), &["minimo-api/src/runtime/retyr.rs"], &fallback()).err();
