@@ -217,13 +217,19 @@ pub fn test_packages(config: &str) -> Result<Vec<String>, String> {
     Ok(packages)
 }
 
+/// Whether a cargo-mutants exit code means no mutant survived: 0, or 3 when some mutants only
+/// made the tests hang (a timeout is a behaviour change the tests noticed).
+pub fn none_survived(code: Option<i32>) -> bool {
+    matches!(code, Some(0 | 3))
+}
+
 /// What a cargo-mutants exit code means (its documented codes).
 pub fn describe_exit(code: Option<i32>) -> &'static str {
     match code {
         Some(0) => "every mutant was caught",
         Some(1) => "usage error",
         Some(2) => "some mutants were not caught by the tests (missed)",
-        Some(3) => "some mutants timed out",
+        Some(3) => "every mutant was caught or hung the tests (a timeout counts as caught)",
         Some(4) => "the tests already fail on the unmutated tree (baseline)",
         Some(70) => "cargo-mutants failed internally",
         Some(_) => "unexpected exit code",
@@ -299,6 +305,15 @@ mod tests {
         );
         assert!(test_packages("timeout_multiplier = 3.0\n").is_err());
         assert!(test_packages("test_package = [\n  \"a\",\n]\n").is_err());
+    }
+
+    #[test]
+    fn a_timeout_counts_as_caught_and_a_miss_does_not() {
+        assert!(none_survived(Some(0)));
+        assert!(none_survived(Some(3)));
+        for code in [Some(1), Some(2), Some(4), Some(70), None] {
+            assert!(!none_survived(code), "{code:?}");
+        }
     }
 
     #[test]

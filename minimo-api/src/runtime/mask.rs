@@ -140,22 +140,17 @@ fn mask_digit_runs(text: &str) -> String {
             i += 1;
             continue;
         }
-        // The run: digits, with single separators between digits.
+        // The run: digits, with separators between them; it ends at its last digit, so
+        // separators after it are not part of it.
         let mut end = i;
         let mut j = i;
         while j < chars.len() {
             if chars[j].is_ascii_digit() {
                 end = j + 1;
-                j += 1;
-            } else if phone_separator(chars[j])
-                && chars
-                    .get(j + 1)
-                    .is_some_and(|c| c.is_ascii_digit() || phone_separator(*c))
-            {
-                j += 1;
-            } else {
+            } else if !phone_separator(chars[j]) {
                 break;
             }
+            j += 1;
         }
         let run = &chars[i..end];
         let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
@@ -275,6 +270,10 @@ mod tests {
             mask_text("phone=+39(339)1234567."),
             "phone=+39(***)*****67."
         );
+        // Digit groups joined by anything but a separator are separate numbers.
+        assert_eq!(mask_text("order 123x4567 ok"), "order 123x4567 ok");
+        assert_eq!(mask_text("1234567-"), "12***67-");
+        assert_eq!(mask_text("123 - 4567 a"), "12* - **67 a");
         // Short numbers (ids, counts, years) are kept.
         assert_eq!(
             mask_text("contact 42 of 123456 in 2025"),

@@ -499,6 +499,7 @@ mod tests {
     fn a_policy_can_leave_rate_limits_to_the_caller() {
         let limited = status(429);
         let verdict = RetryClass::Idempotent.verdict(limited);
+        assert!(RetryPolicy::default().retries_rate_limited());
         assert!(RetryPolicy::default().allows(limited, verdict));
         let paced = RetryPolicy::default().retry_rate_limited(false);
         assert!(!paced.retries_rate_limited());
