@@ -5,7 +5,9 @@ use crate::exit::{Exit, Failure};
 use crate::fields::{Definitions, FieldArg, typed_fields};
 use crate::output::{show_value, table};
 use crate::{Client, Ctx};
-use minimo_ext::{Contact, ContactId, ContactInput, ContactPatch, EmailChange, validate};
+use minimo_ext::{
+    Contact, ContactId, ContactInput, ContactPatch, EmailChange, EmailChangePlan, validate,
+};
 use serde_json::{Value, json};
 
 pub(crate) async fn run(command: ContactsCommand, ctx: &Ctx) -> Result<Exit, Failure> {
@@ -258,78 +260,58 @@ async fn change_email(ctx: &Ctx, old: &str, new: &str) -> Result<Exit, Failure> 
 /// the verdict on stdout and exits as the real run would (5 for a conflict, 4 when neither
 /// email is found).
 async fn change_email_dry_run(ctx: &Ctx, old: &str, new: &str) -> Result<Exit, Failure> {
-    // The same checks as the real run, so a dry run refuses what it would refuse.
-    let old = validate::email_for_lookup("old email", old).map_err(Failure::from)?;
-    let new = validate::email_for_write("new email", new).map_err(Failure::from)?;
+    // The emails are checked before the key is read, as the real run's are.
+    validate::email_for_lookup("old email", old).map_err(Failure::from)?;
+    validate::email_for_write("new email", new).map_err(Failure::from)?;
     let client = ctx.client()?;
-    let current = client
+    let plan = client
         .minimo
-        .get_by_email(&old)
+        .plan_email_change(old, new)
         .await
         .map_err(|e| client.fail(e))?;
-    let taken = client
-        .minimo
-        .get_by_email(&new)
-        .await
-        .map_err(|e| client.fail(e))?;
-    let (result, id, exit, text) = match (&current, &taken) {
-        (Some(current), Some(taken)) if current.id == taken.id => {
-            if current.email() == Some(new.as_str()) {
-                (
-                    "already_applied",
-                    Some(current.id),
-                    Exit::Ok,
-                    format!(
-                        "nothing to do: contact {} already has the new email",
-                        current.id
-                    ),
-                )
+    let new = new.trim();
+    let (result, id, exit, text, current) = match &plan {
+        EmailChangePlan::Change { contact, new } => {
+            let from = contact.email().unwrap_or(old);
+            let case_only = if from.eq_ignore_ascii_case(new) {
+                " (only the case differs)"
             } else {
-                (
-                    "would_change",
-                    Some(current.id),
-                    Exit::Ok,
-                    format!(
-                        "would change the email of contact {} from {} to {new} (only the case differs)",
-                        current.id,
-                        current.email().unwrap_or(&old)
-                    ),
-                )
-            }
+                ""
+            };
+            (
+                "would_change",
+                Some(contact.id),
+                Exit::Ok,
+                format!(
+                    "would change the email of contact {} from {from} to {new}{case_only}",
+                    contact.id
+                ),
+                contact.email(),
+            )
         }
-        (Some(current), Some(taken)) => (
+        EmailChangePlan::AlreadyApplied { id } => (
+            "already_applied",
+            Some(*id),
+            Exit::Ok,
+            format!("nothing to do: contact {id} already has the new email"),
+            None,
+        ),
+        EmailChangePlan::Conflict { contact, holder } => (
             "conflict",
-            Some(current.id),
+            Some(contact.id),
             Exit::Conflict,
             format!(
-                "would fail: the new email is already used by contact {} (the old one is on contact {})",
-                taken.id, current.id
+                "would fail: the new email is already used by contact {holder} (the old one is on contact {})",
+                contact.id
             ),
+            contact.email(),
         ),
-        (None, Some(taken)) => (
-            "already_applied",
-            Some(taken.id),
-            Exit::Ok,
-            format!(
-                "nothing to do: contact {} already has the new email",
-                taken.id
-            ),
-        ),
-        (None, None) => (
+        _ => (
             "not_found",
             None,
             Exit::NotFound,
             "would fail: no live contact has the old email".to_owned(),
-        ),
-        (Some(current), None) => (
-            "would_change",
-            Some(current.id),
-            Exit::Ok,
-            format!(
-                "would change the email of contact {} from {} to {new}",
-                current.id,
-                current.email().unwrap_or(&old)
-            ),
+            None,
         ),
     };
     if ctx.out.json {
@@ -337,7 +319,7 @@ async fn change_email_dry_run(ctx: &Ctx, old: &str, new: &str) -> Result<Exit, F
             "dryRun": true,
             "result": result,
             "id": id.map(ContactId::get),
-            "old": current.as_ref().and_then(Contact::email),
+            "old": current,
             "new": new,
         }));
     } else {

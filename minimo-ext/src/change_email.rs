@@ -1,7 +1,7 @@
 //! [`Minimo::change_email`]: the safe way to move a contact to a new email.
 
 use crate::client::Minimo;
-use crate::contact::{ContactId, ContactPatch};
+use crate::contact::{Contact, ContactId, ContactPatch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::validate;
 
@@ -32,10 +32,94 @@ impl EmailChange {
     }
 }
 
+/// What [`Minimo::change_email`] would do, decided from its two look-ups: the plan of
+/// [`Minimo::plan_email_change`], for a dry run or a confirmation prompt.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EmailChangePlan {
+    /// The contact that has the old email would get the new one (when the two differ only in
+    /// case, its spelling would be fixed).
+    Change {
+        /// The contact, as the look-up of the old email found it.
+        contact: Contact,
+        /// The new email, as it would be sent (trimmed).
+        new: String,
+    },
+    /// Nothing to do: this contact already has the new email (see
+    /// [`EmailChange::AlreadyApplied`]).
+    AlreadyApplied {
+        /// The contact that has the new email.
+        id: ContactId,
+    },
+    /// The new email is on another live contact: the change would fail with
+    /// [`ErrorKind::Conflict`].
+    Conflict {
+        /// The contact that has the old email.
+        contact: Contact,
+        /// The contact that has the new one.
+        holder: ContactId,
+    },
+    /// Neither email is on a live contact: the change would fail with
+    /// [`ErrorKind::NotFound`].
+    NotFound,
+}
+
 impl Minimo {
+    /// The look-ups of [`change_email`](Self::change_email) and the decision it would take,
+    /// with nothing changed: the same checks of both emails, the same two requests.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = minimo_fake::FakeServer::builder().api_key("mn-acme-s3cret").start().await?;
+    /// # let minimo = minimo_ext::Minimo::builder().api_key("mn-acme-s3cret").base_url(server.base_url()).build()?;
+    /// use minimo_ext::{ContactInput, EmailChangePlan};
+    /// let jane = minimo.upsert(ContactInput::with_email("jane@example.com")).await?;
+    /// let john = minimo.upsert(ContactInput::with_email("john@example.com")).await?;
+    /// match minimo.plan_email_change("jane@example.com", "john@example.com").await? {
+    ///     EmailChangePlan::Conflict { contact, holder } => {
+    ///         assert_eq!((contact.id, holder), (jane, john));
+    ///     }
+    ///     other => panic!("expected a conflict, not {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn plan_email_change(&self, old: &str, new: &str) -> Result<EmailChangePlan> {
+        let old = validate::email_for_lookup("old email", old)?;
+        let new = validate::email_for_write("new email", new)?;
+        let (current, taken) = (
+            self.get_by_email(&old).await?,
+            self.get_by_email(&new).await?,
+        );
+        Ok(match (current, taken) {
+            // The same contact (the emails differ only in case): done if it already has the
+            // new spelling, else the update fixes the case.
+            (Some(current), Some(taken)) if current.id == taken.id => {
+                if current.email() == Some(new.as_str()) {
+                    EmailChangePlan::AlreadyApplied { id: current.id }
+                } else {
+                    EmailChangePlan::Change {
+                        contact: current,
+                        new,
+                    }
+                }
+            }
+            (Some(current), Some(taken)) => EmailChangePlan::Conflict {
+                contact: current,
+                holder: taken.id,
+            },
+            (None, Some(taken)) => EmailChangePlan::AlreadyApplied { id: taken.id },
+            (None, None) => EmailChangePlan::NotFound,
+            (Some(current), None) => EmailChangePlan::Change {
+                contact: current,
+                new,
+            },
+        })
+    }
+
     /// Changes a contact's email from `old` to `new`, safely:
     ///
-    /// 1. looks up `old` and `new`;
+    /// 1. looks up `old` and `new` (the plan of [`plan_email_change`](Self::plan_email_change));
     /// 2. if `new` is on another live contact: [`ErrorKind::Conflict`], nothing changed;
     /// 3. if `old` is on no live contact but `new` is: [`EmailChange::AlreadyApplied`] (so a
     ///    re-run after success succeeds); if neither is: [`ErrorKind::NotFound`];
@@ -64,38 +148,25 @@ impl Minimo {
     /// # Ok(()) }
     /// ```
     pub async fn change_email(&self, old: &str, new: &str) -> Result<EmailChange> {
-        let old = validate::email_for_lookup("old email", old)?;
-        let new = validate::email_for_write("new email", new)?;
-        let (current, taken) = (
-            self.get_by_email(&old).await?,
-            self.get_by_email(&new).await?,
-        );
-        let contact = match (current, taken) {
-            // The same contact (the emails differ only in case): done if it already has the
-            // new spelling, else the update below fixes the case.
-            (Some(current), Some(taken)) if current.id == taken.id => {
-                if current.email() == Some(new.as_str()) {
-                    return Ok(EmailChange::AlreadyApplied { id: current.id });
-                }
-                current
+        let (contact, new) = match self.plan_email_change(old, new).await? {
+            EmailChangePlan::Change { contact, new } => (contact, new),
+            EmailChangePlan::AlreadyApplied { id } => {
+                return Ok(EmailChange::AlreadyApplied { id });
             }
-            (Some(_), Some(taken)) => {
+            EmailChangePlan::Conflict { holder, .. } => {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!(
-                        "the new email is already used by contact {}; nothing was changed",
-                        taken.id
+                        "the new email is already used by contact {holder}; nothing was changed"
                     ),
                 ));
             }
-            (None, Some(taken)) => return Ok(EmailChange::AlreadyApplied { id: taken.id }),
-            (None, None) => {
+            EmailChangePlan::NotFound => {
                 return Err(Error::new(
                     ErrorKind::NotFound,
                     "no live contact has the old email",
                 ));
             }
-            (Some(current), None) => current,
         };
         self.update(contact.id, ContactPatch::new().email(new.clone()))
             .await?;

@@ -12,7 +12,7 @@ pub mod typed;
 pub mod validate;
 
 pub use builder::{DEFAULT_BASE_URL, ENV_API_KEY, ENV_API_URL, MinimoBuilder};
-pub use change_email::EmailChange;
+pub use change_email::{EmailChange, EmailChangePlan};
 pub use client::Minimo;
 pub use contact::{Contact, ContactId, ContactInput, ContactPatch, MarketingConsent};
 pub use custom_fields::{CustomField, CustomFieldGroup, CustomFields, FieldType, NewCustomField};

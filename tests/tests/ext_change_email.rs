@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use common::{COMPANY, KEY, client, fake, statuses};
-use minimo_ext::{ContactId, EmailChange, ErrorKind};
+use minimo_ext::{ContactId, EmailChange, EmailChangePlan, ErrorKind};
 use minimo_fake::{ApiKey, ContactSeed, FakeServer, Fault, Faults, MarketingConsent};
 use serde_json::json;
 
@@ -362,4 +362,66 @@ async fn change_email_from_an_email_that_never_existed_to_a_taken_one_reports_th
         }
     );
     assert!(fake.journal().for_operation("updateContactById").is_empty());
+}
+
+#[tokio::test]
+async fn planning_a_change_looks_up_both_emails_and_writes_nothing() {
+    let fake = fake().await;
+    let jane = fake.store().insert_contact(COMPANY, rich_jane());
+    let john = fake
+        .store()
+        .insert_contact(COMPANY, ContactSeed::email("john@example.com"));
+    let minimo = client(&fake.base_url());
+    let (jane_id, john_id) = (ContactId::new(jane.id), ContactId::new(john.id));
+    let plan = |old: &'static str, new: &'static str| {
+        let minimo = minimo.clone();
+        async move { minimo.plan_email_change(old, new).await.unwrap() }
+    };
+    match plan("jane@example.com", " jane.doe@example.com ").await {
+        EmailChangePlan::Change { contact, new } => {
+            assert_eq!(
+                (contact.id, new.as_str()),
+                (jane_id, "jane.doe@example.com")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match plan("jane@example.com", "JANE@example.com").await {
+        EmailChangePlan::Change { contact, new } => {
+            assert_eq!((contact.id, new.as_str()), (jane_id, "JANE@example.com"));
+        }
+        other => panic!("a change of case is a change: {other:?}"),
+    }
+    assert_eq!(
+        plan("jane@example.com", "john@example.com").await,
+        EmailChangePlan::Conflict {
+            contact: minimo
+                .get_by_email("jane@example.com")
+                .await
+                .unwrap()
+                .unwrap(),
+            holder: john_id,
+        }
+    );
+    assert_eq!(
+        plan("gone@example.com", "john@example.com").await,
+        EmailChangePlan::AlreadyApplied { id: john_id }
+    );
+    assert_eq!(
+        plan("jane@example.com", "jane@example.com").await,
+        EmailChangePlan::AlreadyApplied { id: jane_id }
+    );
+    assert_eq!(
+        plan("gone@example.com", "nobody@example.com").await,
+        EmailChangePlan::NotFound
+    );
+    let refused = minimo.plan_email_change("jane@example.com", "jane@").await;
+    assert!(refused.is_err_and(|e| e.kind() == ErrorKind::InvalidInput));
+    assert_eq!(
+        fake.journal().len(),
+        13,
+        "two look-ups a plan, one for the conflict check"
+    );
+    assert!(fake.journal().for_operation("updateContactById").is_empty());
+    assert_eq!(fake.store().contact(jane.id).unwrap().email, jane.email);
 }
