@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Canned, client, response};
-use minimo_ext::{ContactId, ContactInput, ContactPatch, FieldType, NewCustomField};
+use minimo_ext::{ContactId, ContactInput, ContactPatch, EmailChange, FieldType, NewCustomField};
 
 const STATUSES: [&str; 4] = ["200 OK", "201 Created", "202 Accepted", "204 No Content"];
 
@@ -181,5 +181,53 @@ async fn ensure_custom_fields_completes_when_the_create_answers_no_body() {
             1,
             "{lines:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn change_email_completes_whatever_success_its_update_answers() {
+    let contact = |email: &str| {
+        json(
+            "200 OK",
+            &format!(r#"{{"data": {{"id": 5, "email": "{email}"}}}}"#),
+        )
+    };
+    let not_found = response(
+        "404 Not Found",
+        "application/json",
+        br#"{"error": {"code": "not_found", "message": "Contact not found"}}"#,
+    );
+    let documented = [r#"{"id": 5, "phone": null}"#, r#"{"id": "not a number"}"#];
+    for status in STATUSES {
+        for body in bodies(status, &documented) {
+            let server = Canned::sequences(vec![
+                (
+                    "GET /public/v1/contacts/by-email/old%40",
+                    vec![contact("old@example.com")],
+                ),
+                (
+                    "GET /public/v1/contacts/by-email/new%40",
+                    // Free before the update, then the contact that has it.
+                    vec![not_found.clone(), contact("new@example.com")],
+                ),
+                ("PUT /public/v1/contacts/5", vec![json(status, body)]),
+            ])
+            .await;
+            let changed = client(server.base_url())
+                .change_email("old@example.com", "new@example.com")
+                .await
+                .unwrap_or_else(|e| panic!("{status} {body:?}: {e:?}"));
+            assert_eq!(
+                changed,
+                EmailChange::Changed {
+                    id: ContactId::new(5)
+                }
+            );
+            assert_eq!(
+                server.hits(),
+                4,
+                "{status} {body:?}: look-ups, update, confirmation"
+            );
+        }
     }
 }
