@@ -53,6 +53,7 @@
 
 mod order;
 pub mod pace;
+mod recent;
 
 use crate::client::Minimo;
 use crate::contact::{ContactId, ContactInput};
@@ -62,6 +63,7 @@ use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
 use minimo_api::ClientInfo;
 use order::{Key, Order};
 use pace::Pacer;
+use recent::Recent;
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
@@ -306,6 +308,9 @@ impl SyncHandle {
     }
 }
 
+/// How far back [`SyncProgress::rate`] looks.
+const PROGRESS_WINDOW: Duration = Duration::from_secs(5);
+
 type ProgressFn<'a> = Box<dyn FnMut(&SyncProgress) + Send + 'a>;
 
 /// Configures a sync; from [`Minimo::sync`].
@@ -510,7 +515,8 @@ struct Driver<'a, T> {
     next_seq: u64,
     report: SyncReport,
     consecutive_failures: u32,
-    finished_at: VecDeque<Instant>,
+    /// Inputs finished, per slice of the last [`PROGRESS_WINDOW`].
+    finished: Recent,
     started: Instant,
     stream_done: bool,
 }
@@ -552,7 +558,7 @@ impl<'a, T> Driver<'a, T> {
                 stopped: None,
             },
             consecutive_failures: 0,
-            finished_at: VecDeque::new(),
+            finished: Recent::new(PROGRESS_WINDOW, Duration::from_millis(100)),
             started,
             stream_done: false,
         }
@@ -687,15 +693,7 @@ impl<'a, T> Driver<'a, T> {
                 self.ready.push_back(next);
             }
         }
-        let now = Instant::now();
-        self.finished_at.push_back(now);
-        while self
-            .finished_at
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(5))
-        {
-            self.finished_at.pop_front();
-        }
+        self.finished.record(Instant::now());
         self.report.elapsed = self.started.elapsed();
         on_outcome(SyncOutcome {
             input: slot.input,
@@ -709,9 +707,10 @@ impl<'a, T> Driver<'a, T> {
             return;
         };
         let elapsed = self.started.elapsed();
-        let window = elapsed.min(Duration::from_secs(5)).as_secs_f64();
+        self.finished.forget(Instant::now());
+        let window = elapsed.min(PROGRESS_WINDOW).as_secs_f64();
         let rate = if window > 0.0 {
-            self.finished_at.len() as f64 / window
+            self.finished.total() as f64 / window
         } else {
             0.0
         };

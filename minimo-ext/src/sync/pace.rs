@@ -3,7 +3,7 @@
 //! Minimo documents a 429 and nothing else: no numeric limit, no rate-limit headers. The
 //! pacer sends at the rate the caller configured (the account's limit, when known) through one
 //! GCRA limiter ([`governor`]) shared by every worker, with a burst of a few milliseconds'
-//! worth (see [`BURST`]), so a limit set right is met, and without a single 429. When the
+//! worth (at least two requests), so a limit set right is met, and without a single 429. When the
 //! server throttles anyway:
 //!
 //! - every worker stops until the `Retry-After` passes (or a backoff, doubling from
@@ -25,9 +25,9 @@
 //! Changing the rate swaps the limiter (governor cannot change a live quota); the small burst
 //! bounds what leaks through during the swap.
 
+use super::recent::Recent;
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter};
-use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -39,8 +39,10 @@ type Limiter = RateLimiter<
     governor::middleware::NoOpMiddleware<<DefaultClock as Clock>::Instant>,
 >;
 
-/// How far back the accepted rate is measured.
+/// How far back the accepted rate is measured...
 const WINDOW: Duration = Duration::from_secs(2);
+/// ...in slices this long.
+const SLICE: Duration = Duration::from_millis(10);
 /// After a throttle, the rate restarts at this share of the estimated ceiling...
 const AFTER_THROTTLE: f64 = 0.95;
 /// ...and climbs back to this share of it.
@@ -52,7 +54,7 @@ const FIRST_PROBE: Duration = Duration::from_secs(5);
 /// ...and at most, after probes that were throttled.
 const PROBE_AFTER: Duration = Duration::from_secs(60);
 /// The fewest accepted answers an estimate of the ceiling is made from...
-const MIN_SAMPLES: usize = 10;
+const MIN_SAMPLES: u64 = 10;
 /// ...over at least this long.
 const MIN_SPAN: Duration = Duration::from_millis(500);
 /// How much higher a probe tries.
@@ -77,8 +79,8 @@ struct State {
     paused_until: Option<Instant>,
     first_backoff: Duration,
     backoff: Duration,
-    /// When answers the server accepted arrived, within [`WINDOW`].
-    accepted: VecDeque<Instant>,
+    /// Answers the server accepted, per slice of [`WINDOW`].
+    accepted: Recent,
     /// When the sync last started sending again (its start, or the end of the last pause).
     sending_since: Instant,
     last_step: Instant,
@@ -98,7 +100,7 @@ impl Pacer {
             paused_until: None,
             first_backoff: backoff,
             backoff,
-            accepted: VecDeque::new(),
+            accepted: Recent::new(WINDOW, SLICE),
             sending_since: now,
             last_step: now,
             last_throttle: None,
@@ -142,8 +144,7 @@ impl Pacer {
     pub(crate) fn accepted(&self) {
         let mut state = self.lock();
         let now = Instant::now();
-        state.accepted.push_back(now);
-        state.forget_before(now);
+        state.accepted.record(now);
         state.backoff = state.first_backoff;
     }
 
@@ -222,25 +223,15 @@ impl State {
         self.limiter = Some(Arc::new(RateLimiter::direct(quota(rate))));
     }
 
-    fn forget_before(&mut self, now: Instant) {
-        while self
-            .accepted
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > WINDOW)
-        {
-            self.accepted.pop_front();
-        }
-    }
-
     /// Answers accepted per second while sending, over the last [`WINDOW`]; `None` when
     /// that is shorter than [`MIN_SPAN`] or holds fewer than [`MIN_SAMPLES`] answers.
     fn accepted_rate(&mut self, now: Instant) -> Option<f64> {
-        self.forget_before(now);
+        self.accepted.forget(now);
         let since = self
             .sending_since
             .max(now.checked_sub(WINDOW).unwrap_or(now));
         let span = now.saturating_duration_since(since);
-        let samples = self.accepted.iter().filter(|t| **t >= since).count();
+        let samples = self.accepted.since(since);
         (span >= MIN_SPAN && samples >= MIN_SAMPLES).then(|| samples as f64 / span.as_secs_f64())
     }
 
@@ -344,7 +335,7 @@ mod tests {
             for i in (0..800).rev() {
                 state
                     .accepted
-                    .push_back(now - Duration::from_micros(i * 2_500));
+                    .record(now - Duration::from_micros(i * 2_500));
             }
         }
         pacer.throttled(Some(Duration::from_millis(1)));
@@ -407,10 +398,8 @@ mod tests {
             let mut state = unlimited.lock();
             let now = Instant::now();
             state.sending_since = now - Duration::from_secs(1);
-            for i in (0..MIN_SAMPLES as u64).rev() {
-                state
-                    .accepted
-                    .push_back(now - Duration::from_millis(i * 50));
+            for i in (0..MIN_SAMPLES).rev() {
+                state.accepted.record(now - Duration::from_millis(i * 50));
             }
         }
         unlimited.throttled(None);
