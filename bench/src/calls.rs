@@ -259,6 +259,7 @@ impl Outcome {
             rounds,
             calls,
             in_flight,
+            ..
         } = self.config;
         let mut out = String::new();
         let _ = writeln!(

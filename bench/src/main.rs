@@ -1,7 +1,10 @@
 //! `minimo-bench [all | SCENARIO...] [FLAGS]`: runs benchmark scenarios and prints their
 //! Markdown reports. Run it through `cargo xtask bench`, which builds it in release mode.
+//!
+//! `minimo-bench __sync-file ...` (hidden) is the child process of the `sync-memory`
+//! scenario: it syncs a file and prints its own memory as one JSON line.
 
-use minimo_bench::{Command, parse_args, usage};
+use minimo_bench::{Command, parse_args, sync_memory, usage};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,6 +15,20 @@ fn main() -> ExitCode {
         Ok(Command::Help) => {
             print!("{}", usage());
             return ExitCode::SUCCESS;
+        }
+        Ok(Command::SyncFile(args)) => {
+            return match sync_memory::child(&args).and_then(|report| {
+                serde_json::to_string(&report).map_err(|e| format!("cannot write the report: {e}"))
+            }) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("error: {}: {message}", sync_memory::CHILD_COMMAND);
+                    ExitCode::FAILURE
+                }
+            };
         }
         Err(message) => {
             eprintln!("error: {message}");
@@ -25,10 +42,7 @@ fn main() -> ExitCode {
     }
     for scenario in scenarios {
         // Progress goes to stderr, so stdout is only the report.
-        eprintln!(
-            "{}: {} rounds x {} calls, {} in flight...",
-            scenario.name, config.rounds, config.calls, config.in_flight
-        );
+        eprintln!("{}: {}...", scenario.name, (scenario.size)(&config));
         let started = Instant::now();
         match (scenario.run)(&config) {
             Ok(report) => {
