@@ -245,8 +245,6 @@
 //!   hyper's own error answers, the fault that drops a connection.
 //! - `server.rs`: [`FakeServerBuilder`], [`FakeServer`], the accept loop.
 //! - `main.rs`: the `minimo-fake` binary (flags, request log).
-//! - `benches/upsert_latency.rs`: upsert latency at 1,000 vs 100,000 contacts, throughput
-//!   with 64 clients, with a rate limit.
 //! - `tests/`: `api.rs` (every operation), `faults.rs` (faults, rate limits, journal,
 //!   admin, lifecycle), `controls.rs` (statistics, revocation, run-time rate limit,
 //!   latency), `hostile.rs` (raw TCP: malformed, oversized and trickled requests),

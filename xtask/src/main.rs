@@ -15,10 +15,10 @@ commands:
   ci                 every check CI runs: npm ci (pinned Redocly CLI and Prism), a venv with
                      the pinned Schemathesis, fmt, codegen --check, spec lint, clippy, the
                      whole test suite, docs with warnings denied
-  bench [SCENARIO] [--rounds N] [--calls N] [--in-flight N]
-                     benchmarks, in release mode, as ratios to a hand-written reqwest call run
-                     in the same process (see BENCHMARKS.md); SCENARIO is `calls` or `all`
-                     (the default); `--help` lists the flags and their environment variables
+  bench [SCENARIO...] [FLAGS]
+                     benchmarks in release mode, each a ratio to a baseline run in the same
+                     process (see BENCHMARKS.md); every scenario by default; `cargo xtask
+                     bench --help` lists the scenarios, flags and environment variables
   mutants [FILE...]  mutation testing with cargo-mutants (pinned, installed under target/ on
                      first use) of FILEs or directories, by default minimo-api/src/runtime/
                      and minimo-ext/src/validate.rs, each file judged by the test packages
