@@ -264,17 +264,18 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
     if !root.join("node_modules/.bin/prism").is_file() {
         npm_tools(root)?;
     }
-    // cargo-mutants' baseline runs only the mutated package's tests; run all of them here,
-    // as the mutants will (`--tests`: see .cargo/mutants.toml), so a suite that already
-    // fails cannot make every mutant look caught.
-    let mut test_args = vec!["test".to_owned(), "--tests".to_owned()];
-    for package in runs.iter().flat_map(|group| &group.tests) {
-        if !test_args.contains(package) {
+    // cargo-mutants' baseline runs only the mutated package's tests; run each group's here,
+    // as its mutants will, so a suite that already fails cannot make every mutant look caught.
+    for group in &runs {
+        let mut test_args = vec!["test".to_owned()];
+        test_args.extend(group.test_args.iter().cloned());
+        for package in &group.tests {
             test_args.extend(["--package".to_owned(), package.clone()]);
         }
+        let test_args: Vec<&str> = test_args.iter().map(String::as_str).collect();
+        let label = format!("unmutated tests: {}", group.name);
+        step(root, &label, &cargo(), &test_args, &[])?;
     }
-    let test_args: Vec<&str> = test_args.iter().map(String::as_str).collect();
-    step(root, "unmutated tests", &cargo(), &test_args, &[])?;
     let mut failed = Vec::new();
     for group in &runs {
         let output = format!("target/mutants/{}", group.name);
@@ -285,6 +286,9 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
         }
         for package in &group.tests {
             args.extend(["--test-package".to_owned(), package.clone()]);
+        }
+        for arg in &group.test_args {
+            args.push(format!("--cargo-test-arg={arg}"));
         }
         if let Some(seconds) = group.timeout {
             args.extend(["--timeout".to_owned(), seconds.to_string()]);

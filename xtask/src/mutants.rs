@@ -30,6 +30,9 @@ pub struct Group {
     pub files: &'static [&'static str],
     /// The packages whose tests run against each mutant.
     pub tests: &'static [&'static str],
+    /// Which of their tests run (`cargo test` target selection): unit and integration tests
+    /// (`--tests`), not doctests, which are examples and compile one crate each.
+    pub test_args: &'static [&'static str],
     /// Seconds after which a mutant's tests count as hung (caught). The configuration's
     /// floor suits the end-to-end suites; a group whose tests take a second sets less, so a
     /// mutant that loops costs seconds, not minutes.
@@ -48,6 +51,7 @@ pub const GROUPS: &[Group] = &[
             "minimo-api/src/runtime/retry.rs",
         ],
         tests: &["minimo-api"],
+        test_args: &["--tests"],
         timeout: Some(20),
     },
     // The call path (hooks, retry loop, deadline, report, URLs, configuration): exercised
@@ -61,6 +65,7 @@ pub const GROUPS: &[Group] = &[
             "minimo-api/src/runtime/report.rs",
         ],
         tests: &["minimo-api", "minimo-ext", "minimo-tests"],
+        test_args: &["--tests"],
         timeout: None,
     },
     // Checks before any request: minimo-ext's unit and property tests.
@@ -68,18 +73,22 @@ pub const GROUPS: &[Group] = &[
         name: "validate",
         files: &["minimo-ext/src/validate.rs"],
         tests: &["minimo-ext"],
+        test_args: &["--tests"],
         timeout: Some(30),
     },
-    // The bulk sync: its unit tests and the end-to-end sync suite against the fake.
+    // The bulk sync: minimo-ext's unit tests and the end-to-end sync suite against the fake
+    // (the other end-to-end suites make no sync).
     Group {
         name: "sync",
         files: &[
             "minimo-ext/src/sync/mod.rs",
             "minimo-ext/src/sync/order.rs",
             "minimo-ext/src/sync/pace.rs",
+            "minimo-ext/src/sync/recent.rs",
         ],
         tests: &["minimo-ext", "minimo-tests"],
-        timeout: None,
+        test_args: &["--lib", "--test", "ext_sync"],
+        timeout: Some(60),
     },
 ];
 
@@ -92,6 +101,8 @@ pub struct Run {
     pub files: Vec<String>,
     /// Test packages.
     pub tests: Vec<String>,
+    /// `cargo test` target selection.
+    pub test_args: Vec<String>,
     /// The group's timeout, if it sets one.
     pub timeout: Option<u32>,
 }
@@ -122,15 +133,22 @@ pub fn plan(root: &Path, targets: &[&str], fallback: &[String]) -> Result<Vec<Ru
     }
     let mut runs: Vec<Run> = Vec::new();
     for file in files {
-        let (name, tests, timeout) = match GROUPS.iter().find(|g| g.files.contains(&file.as_str()))
-        {
-            Some(group) => (
-                group.name.to_owned(),
-                group.tests.iter().map(|t| (*t).to_owned()).collect(),
-                group.timeout,
-            ),
-            None => ("other".to_owned(), fallback.to_vec(), None),
-        };
+        let owned = |list: &[&str]| list.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+        let (name, tests, test_args, timeout) =
+            match GROUPS.iter().find(|g| g.files.contains(&file.as_str())) {
+                Some(group) => (
+                    group.name.to_owned(),
+                    owned(group.tests),
+                    owned(group.test_args),
+                    group.timeout,
+                ),
+                None => (
+                    "other".to_owned(),
+                    fallback.to_vec(),
+                    owned(&["--tests"]),
+                    None,
+                ),
+            };
         match runs.iter_mut().find(|run| run.name == name) {
             Some(run) if !run.files.contains(&file) => run.files.push(file),
             Some(_) => {}
@@ -138,6 +156,7 @@ pub fn plan(root: &Path, targets: &[&str], fallback: &[String]) -> Result<Vec<Ru
                 name,
                 files: vec![file],
                 tests,
+                test_args,
                 timeout,
             }),
         }
@@ -282,6 +301,7 @@ mod tests {
                 name: "other".to_owned(),
                 files: vec!["minimo-ext/src/key.rs".to_owned()],
                 tests: fallback(),
+                test_args: vec!["--tests".to_owned()],
                 timeout: None,
             }])
         );
