@@ -784,3 +784,50 @@ async fn paced<R>(pacer: &Pacer, call: impl Future<Output = Result<R, Error>>) -
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn report(succeeded: u64, failed: u64, elapsed_ms: u64) -> SyncReport {
+        SyncReport {
+            taken: succeeded + failed,
+            succeeded,
+            failed,
+            may_have_been_applied: 0,
+            not_attempted: 0,
+            throttled: 0,
+            elapsed: Duration::from_millis(elapsed_ms),
+            stopped: None,
+        }
+    }
+
+    #[test]
+    fn a_report_is_complete_only_when_every_input_taken_succeeded() {
+        assert!(report(5, 0, 1_000).is_complete());
+        assert!(!report(5, 1, 1_000).is_complete());
+        let mut stopped = report(5, 0, 1_000);
+        stopped.taken = 7;
+        stopped.not_attempted = 2;
+        assert!(!stopped.is_complete());
+    }
+
+    #[test]
+    fn a_reports_rate_counts_applied_and_failed_inputs_over_its_time() {
+        assert_eq!(report(30, 10, 2_000).rate(), 20.0);
+        assert_eq!(report(30, 10, 0).rate(), 0.0);
+    }
+
+    #[test]
+    fn the_handle_changes_the_rate_of_the_sync_it_came_from() {
+        let minimo = Minimo::builder().api_key("mn-acme-s3cret").build().unwrap();
+        let builder = minimo.sync().rate_limit(10.0);
+        let handle = builder.handle();
+        assert_eq!(builder.handle.pacer.rate(), Some(10.0));
+        handle.set_rate_limit(Some(50.0));
+        assert_eq!(builder.handle.pacer.rate(), Some(50.0));
+        handle.set_rate_limit(None);
+        assert_eq!(builder.handle.pacer.rate(), None);
+    }
+}
