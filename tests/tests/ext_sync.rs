@@ -276,6 +276,95 @@ async fn invalid_rows_fail_alone_without_stopping_the_sync() {
     );
 }
 
+#[tokio::test]
+async fn a_delete_the_server_refuses_is_a_failure_not_a_contact_already_gone() {
+    let fake = fake().await;
+    let jane = fake
+        .store()
+        .insert_contact(COMPANY, ContactSeed::email("jane@example.com"));
+    fake.faults()
+        .push(Fault::status("deleteContact", 403).times(2));
+    let minimo = client(&fake.base_url());
+    let inputs = [
+        SyncInput::tagged(SyncOp::Delete(ContactId::new(jane.id)), 0),
+        SyncInput::tagged(SyncOp::DeleteByEmail("jane@example.com".into()), 1),
+    ];
+    let mut failed = Vec::new();
+    let report = minimo
+        .sync()
+        .run_iter(inputs, |outcome| {
+            if let SyncResult::Failed(error) = &outcome.result {
+                assert_eq!(error.kind(), ErrorKind::Forbidden);
+                failed.push(outcome.input.tag);
+            }
+        })
+        .await;
+    assert_eq!((report.succeeded, report.failed), (0, 2));
+    assert_eq!(failed, [0, 1]);
+    assert!(!fake.store().contact(jane.id).unwrap().deleted);
+}
+
+#[tokio::test]
+async fn an_upsert_lost_in_flight_fails_and_is_counted_as_maybe_applied() {
+    let fake = fake().await;
+    fake.faults()
+        .push(Fault::drop_connection("upsertContact").times(1));
+    let minimo = client(&fake.base_url());
+    let inputs = (0..3).map(|i| upsert(&format!("u{i}@example.com"), i));
+    let mut maybe = Vec::new();
+    let report = minimo
+        .sync()
+        .concurrency(1)
+        .run_iter(inputs, |outcome| {
+            if let SyncResult::Failed(error) = &outcome.result {
+                assert!(error.may_have_been_processed(), "{error:?}");
+                assert!(!error.is_retryable(), "an upsert is not resent blindly");
+                maybe.push(outcome.input.tag);
+            }
+        })
+        .await;
+    assert_eq!((report.succeeded, report.failed), (2, 1));
+    assert_eq!(report.may_have_been_applied, 1);
+    assert_eq!(maybe, [0]);
+    assert!(!report.is_complete());
+}
+
+#[tokio::test]
+async fn progress_counts_every_input_as_it_finishes() {
+    let fake = fake().await;
+    let minimo = client(&fake.base_url());
+    let inputs: Vec<SyncInput<usize>> = (0..20)
+        .map(|i| {
+            if i % 5 == 0 {
+                upsert("not an email", i)
+            } else {
+                upsert(&format!("u{i}@example.com"), i)
+            }
+        })
+        .collect();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let events = seen.clone();
+    let report = minimo
+        .sync()
+        .concurrency(4)
+        .expected_total(20)
+        .on_progress(move |p| events.lock().unwrap().push(p.clone()))
+        .run_iter(inputs, |_| {})
+        .await;
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 21, "one event per finished input, and one at the end");
+    for (n, p) in seen.iter().enumerate() {
+        assert_eq!(p.done, (n as u64 + 1).min(20));
+        assert_eq!(p.done, p.succeeded + p.failed);
+        assert!(p.in_flight <= 4 && p.taken >= p.done, "{p:?}");
+    }
+    let last = seen.last().unwrap();
+    assert_eq!((last.succeeded, last.failed, last.taken), (16, 4, 20));
+    assert_eq!((report.succeeded, report.failed), (16, 4));
+    assert!(last.rate > 0.0, "{last:?}");
+    assert_eq!(last.eta, Some(Duration::ZERO));
+}
+
 /// One step of a fault script, pushed before the sync starts.
 #[derive(Debug, Clone)]
 enum Step {

@@ -88,7 +88,7 @@ pub const GROUPS: &[Group] = &[
         ],
         tests: &["minimo-ext", "minimo-tests"],
         test_args: &["--lib", "--test", "ext_sync"],
-        timeout: Some(60),
+        timeout: Some(20),
     },
 ];
 

@@ -456,7 +456,8 @@ impl<'a> SyncBuilder<'a> {
         self
     }
 
-    /// Calls `progress` after every input finishes (and when one is throttled).
+    /// Calls `progress` after every input finishes, when one is throttled, and once at the
+    /// end with the final counts.
     pub fn on_progress(mut self, progress: impl FnMut(&SyncProgress) + Send + 'a) -> Self {
         self.progress = Some(Box::new(progress));
         self
@@ -708,17 +709,9 @@ impl<'a, T> Driver<'a, T> {
         };
         let elapsed = self.started.elapsed();
         self.finished.forget(Instant::now());
-        let window = elapsed.min(PROGRESS_WINDOW).as_secs_f64();
-        let rate = if window > 0.0 {
-            self.finished.total() as f64 / window
-        } else {
-            0.0
-        };
         let done = self.report.succeeded + self.report.failed;
+        let (rate, eta) = rate_and_eta(self.finished.total(), elapsed, done, self.expected_total);
         let running = self.window.values().filter(|s| s.running).count();
-        let eta = self.expected_total.and_then(|total| {
-            (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(done) as f64 / rate))
-        });
         progress(&SyncProgress {
             taken: self.report.taken,
             done,
@@ -753,6 +746,26 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// Inputs finished per second, from the `finished` within the last [`PROGRESS_WINDOW`] of a
+/// sync running for `elapsed`; and the time left at that rate when the total is known.
+fn rate_and_eta(
+    finished: u64,
+    elapsed: Duration,
+    done: u64,
+    expected_total: Option<u64>,
+) -> (f64, Option<Duration>) {
+    let window = elapsed.min(PROGRESS_WINDOW).as_secs_f64();
+    let rate = if window > 0.0 {
+        finished as f64 / window
+    } else {
+        0.0
+    };
+    let eta = expected_total.and_then(|total| {
+        (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(done) as f64 / rate))
+    });
+    (rate, eta)
 }
 
 /// Applies one operation, each request paced.
@@ -817,6 +830,53 @@ mod tests {
     fn a_reports_rate_counts_applied_and_failed_inputs_over_its_time() {
         assert_eq!(report(30, 10, 2_000).rate(), 20.0);
         assert_eq!(report(30, 10, 0).rate(), 0.0);
+    }
+
+    #[test]
+    fn the_progress_rate_is_over_the_recent_window_and_the_eta_over_what_is_left() {
+        let secs = Duration::from_secs;
+        // Two seconds in: 100 finished is 50 per second; 300 of 400 left is 6 s.
+        assert_eq!(
+            rate_and_eta(100, secs(2), 100, Some(400)),
+            (50.0, Some(secs(6)))
+        );
+        // Past the window, the rate is over the window only.
+        assert_eq!(
+            rate_and_eta(100, secs(60), 900, Some(1_000)),
+            (20.0, Some(secs(5)))
+        );
+        // No total, no ETA; nothing finished or no time yet, no rate and no ETA.
+        assert_eq!(rate_and_eta(100, secs(2), 100, None), (50.0, None));
+        assert_eq!(rate_and_eta(0, secs(2), 0, Some(10)), (0.0, None));
+        assert_eq!(rate_and_eta(5, Duration::ZERO, 5, Some(10)), (0.0, None));
+        // More done than expected (a total that was too low): nothing left.
+        assert_eq!(
+            rate_and_eta(10, secs(1), 12, Some(10)),
+            (10.0, Some(Duration::ZERO))
+        );
+    }
+
+    #[tokio::test]
+    async fn only_answers_the_server_did_not_throttle_count_as_accepted() {
+        let pacer = Pacer::new(None, Duration::from_millis(10));
+        let sent = |kind| {
+            let mut report = minimo_api::runtime::CallReport::default();
+            report.attempts = 1;
+            Error::new(kind, "test").with_report(report)
+        };
+        let outcomes: [(Result<(), Error>, u64); 4] = [
+            (Ok(()), 1),
+            // Refused before sending: the server saw nothing.
+            (Err(Error::new(ErrorKind::InvalidInput, "test")), 0),
+            (Err(sent(ErrorKind::RateLimited)), 0),
+            // Answered, if not with success: the server did not throttle it.
+            (Err(sent(ErrorKind::Server)), 1),
+        ];
+        for (outcome, counted) in outcomes {
+            let before = pacer.accepted_recently();
+            let _ = paced(&pacer, async { outcome }).await;
+            assert_eq!(pacer.accepted_recently() - before, counted);
+        }
     }
 
     #[test]

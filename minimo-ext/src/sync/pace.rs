@@ -193,6 +193,12 @@ impl Pacer {
         self.lock().rate
     }
 
+    /// Answers counted as accepted within the measuring window.
+    #[cfg(test)]
+    pub(crate) fn accepted_recently(&self) -> u64 {
+        self.lock().accepted.total()
+    }
+
     /// How many 429s the pacer was told of.
     #[cfg(test)]
     pub(crate) fn throttles(&self) -> u64 {
