@@ -352,7 +352,11 @@ async fn progress_counts_every_input_as_it_finishes() {
         .run_iter(inputs, |_| {})
         .await;
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 21, "one event per finished input, and one at the end");
+    assert_eq!(
+        seen.len(),
+        21,
+        "one event per finished input, and one at the end"
+    );
     for (n, p) in seen.iter().enumerate() {
         assert_eq!(p.done, (n as u64 + 1).min(20));
         assert_eq!(p.done, p.succeeded + p.failed);

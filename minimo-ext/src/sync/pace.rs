@@ -124,13 +124,17 @@ impl Pacer {
                 let mut state = self.lock();
                 let now = Instant::now();
                 state.climb(now);
-                match state.paused_until {
-                    Some(until) if until > now => Some(until - now),
-                    _ => state.limiter.as_ref().and_then(|limiter| {
+                let pause = state
+                    .paused_until
+                    .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+                if !pause.is_zero() {
+                    Some(pause)
+                } else {
+                    state.limiter.as_ref().and_then(|limiter| {
                         limiter.check().err().map(|not_until| {
                             not_until.wait_time_from(DefaultClock::default().now())
                         })
-                    }),
+                    })
                 }
             };
             match wait {
@@ -154,7 +158,9 @@ impl Pacer {
         let now = Instant::now();
         state.throttles += 1;
         // Requests sent before the pause come back 429 together: one pause, one estimate.
-        let already_paused = state.paused_until.is_some_and(|until| until > now);
+        let already_paused = state
+            .paused_until
+            .is_some_and(|until| !until.saturating_duration_since(now).is_zero());
         let wait = retry_after.unwrap_or(state.backoff);
         if retry_after.is_none() {
             state.backoff = (state.backoff * 2).min(MAX_BACKOFF);
@@ -392,9 +398,35 @@ mod tests {
     }
 
     #[test]
+    fn a_throttle_without_retry_after_doubles_the_pause_until_an_answer_is_accepted() {
+        let first = Duration::from_millis(10);
+        let pacer = Pacer::new(None, first);
+        pacer.throttled(None);
+        assert_eq!(pacer.lock().backoff, first * 2);
+        pacer.throttled(None);
+        assert_eq!(pacer.lock().backoff, first * 4);
+        // A Retry-After is the pause; the backoff stays where it was.
+        pacer.throttled(Some(Duration::from_millis(1)));
+        assert_eq!(pacer.lock().backoff, first * 4);
+        pacer.accepted();
+        assert_eq!(pacer.lock().backoff, first);
+        assert_eq!(pacer.accepted_recently(), 1);
+        for _ in 0..20 {
+            pacer.throttled(None);
+        }
+        assert_eq!(pacer.lock().backoff, MAX_BACKOFF);
+    }
+
+    #[test]
     fn the_configured_limit_caps_every_rate_and_can_be_raised() {
         let pacer = Pacer::new(Some(100.0), Duration::from_millis(10));
         assert_eq!(pacer.rate(), Some(100.0));
+        // A limit that is no rate is no limit.
+        for nonsense in [0.0, -5.0, f64::INFINITY, f64::NAN] {
+            pacer.set_limit(Some(nonsense));
+            assert_eq!(pacer.rate(), None, "{nonsense}");
+        }
+        pacer.set_limit(Some(100.0));
         pacer.set_limit(Some(250.0));
         assert_eq!(pacer.rate(), Some(250.0));
         pacer.set_limit(None);
