@@ -19,11 +19,13 @@ commands:
                      benchmarks in release mode, each a ratio to a baseline run in the same
                      process (see BENCHMARKS.md); every scenario by default; `cargo xtask
                      bench --help` lists the scenarios, flags and environment variables
-  mutants [FILE...]  mutation testing with cargo-mutants (pinned, installed under target/ on
+  mutants [--jobs N] [FILE...]
+                     mutation testing with cargo-mutants (pinned, installed under target/ on
                      first use) of FILEs or directories, by default minimo-api/src/runtime/
                      and minimo-ext/src/validate.rs, each file judged by the test packages
                      of its group (xtask/src/mutants.rs); settings in .cargo/mutants.toml;
-                     reports in target/mutants/<group>/; takes tens of minutes, not in ci
+                     reports in target/mutants/<group>/; --jobs N mutants at once; takes
+                     tens of minutes, not in ci
   help               this text
 
 Every command acts on the checkout cargo was invoked in ($CARGO_MANIFEST_DIR at run time,
@@ -45,7 +47,8 @@ fn main() -> ExitCode {
                 ["codegen", "--check"] => run_codegen(&root, true),
                 ["ci"] => ci(&root),
                 ["bench", rest @ ..] => bench(&root, rest),
-                ["mutants", files @ ..] => run_mutants(&root, files),
+                ["mutants", "--jobs", jobs, files @ ..] => run_mutants(&root, Some(jobs), files),
+                ["mutants", files @ ..] => run_mutants(&root, None, files),
                 other => Err(format!("unknown arguments `{}`\n\n{HELP}", other.join(" "))),
             }),
     };
@@ -249,7 +252,10 @@ fn bench(root: &Path, args: &[&str]) -> Result<(), String> {
 /// runs it on the files (by default [`mutants::DEFAULT_TARGETS`]), one run per group of
 /// [`mutants::GROUPS`] with that group's test packages, and the settings of
 /// `.cargo/mutants.toml`.
-fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
+fn run_mutants(root: &Path, jobs: Option<&str>, files: &[&str]) -> Result<(), String> {
+    if let Some(jobs) = jobs.filter(|j| !matches!(j.parse::<u8>(), Ok(1..=8))) {
+        return Err(format!("--jobs takes a number from 1 to 8, not `{jobs}`"));
+    }
     let targets = if files.is_empty() {
         mutants::DEFAULT_TARGETS
     } else {
@@ -289,6 +295,9 @@ fn run_mutants(root: &Path, files: &[&str]) -> Result<(), String> {
         }
         for arg in &group.test_args {
             args.push(format!("--cargo-test-arg={arg}"));
+        }
+        if let Some(jobs) = jobs {
+            args.extend(["--jobs".to_owned(), jobs.to_owned()]);
         }
         if let Some(seconds) = group.timeout {
             // The unmutated tests ran above, with this group's selection; cargo-mutants' own

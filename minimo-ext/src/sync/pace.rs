@@ -267,8 +267,10 @@ impl State {
             self.set_rate(probed * HOLD);
             return;
         }
+        // A throttle set the rate below the target, a probe at it: climb until it is there
+        // (a rate above it would be brought down to it).
         let target = ceiling * HOLD;
-        if rate < target {
+        if rate != target {
             self.set_rate((rate + (target - rate) / 2.0).min(target));
         }
     }
@@ -352,21 +354,34 @@ mod tests {
         }
         pacer.throttled(Some(Duration::from_millis(1)));
         let after = pacer.rate().unwrap_or_default();
+        let ceiling = pacer.lock().ceiling.unwrap_or_default();
         assert_eq!(pacer.lock().probe_after, FIRST_PROBE);
-        assert!((370.0..=390.0).contains(&after), "{after}");
+        assert!((390.0..=410.0).contains(&ceiling), "{ceiling}");
+        assert_eq!(after, ceiling * AFTER_THROTTLE);
         // More 429s of the same burst change nothing.
         pacer.throttled(None);
         assert_eq!(pacer.rate(), Some(after));
         assert_eq!(pacer.throttles(), 2);
-        // Climbing: each step halves the distance to 98% of the ceiling (9 steps stay within
-        // the first probe's quiet spell).
-        for _ in 0..9 {
+        // One step climbs half the way to 98% of the ceiling.
+        {
+            let mut state = pacer.lock();
+            let later = state.last_step + STEP;
+            state.climb(later);
+        }
+        let stepped = pacer.rate().unwrap_or_default();
+        assert!(
+            (stepped - (after + (ceiling * HOLD - after) / 2.0)).abs() < 1e-9,
+            "{stepped}"
+        );
+        // Climbing: each step halves the distance to 98% of the ceiling (9 steps in all stay
+        // within the first probe's quiet spell).
+        for _ in 0..8 {
             let mut state = pacer.lock();
             let later = state.last_step + STEP;
             state.climb(later);
         }
         let held = pacer.rate().unwrap_or_default();
-        assert!((390.0..=392.0).contains(&held), "{held}");
+        assert!((held - ceiling * HOLD).abs() < 0.05, "{held}");
         // A quiet spell: the ceiling is probed 5% higher.
         {
             let mut state = pacer.lock();
@@ -375,7 +390,8 @@ mod tests {
             state.climb(later);
         }
         let probed = pacer.rate().unwrap_or_default();
-        assert!(probed > held * 1.04, "{probed} after {held}");
+        assert_eq!(pacer.lock().ceiling, Some(ceiling * PROBE));
+        assert_eq!(probed, ceiling * PROBE * HOLD, "{probed} after {held}");
         // A probe that is throttled makes the next one wait twice as long.
         std::thread::sleep(Duration::from_millis(20));
         pacer.throttled(None);

@@ -91,6 +91,19 @@ mod tests {
     }
 
     #[test]
+    fn a_slice_is_kept_until_it_ended_more_than_the_window_ago() {
+        let start = Instant::now();
+        let (window, slice) = (Duration::from_secs(2), Duration::from_millis(10));
+        let mut recent = Recent::new(window, slice);
+        recent.record(start);
+        // The slice ends at start + 10 ms: exactly the window after that, it is still kept.
+        recent.forget(start + slice + window);
+        assert_eq!(recent.total(), 1);
+        recent.forget(start + slice + window + Duration::from_nanos(1));
+        assert_eq!(recent.total(), 0);
+    }
+
+    #[test]
     fn counts_since_a_moment_never_exceed_the_events_after_it() {
         let start = Instant::now();
         let mut recent = Recent::new(Duration::from_secs(10), Duration::from_millis(100));
